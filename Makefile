@@ -1,0 +1,44 @@
+# The two commands of the contract: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+
+export PORT ?= 8000
+export SANDBOX_PORT ?= 8001
+
+.PHONY: run test lint format sandbox clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## make run: the portal on :$(PORT) over the sandbox on :$(SANDBOX_PORT), or over NEXUDUS_BASE_URL.
+run: $(STAMP)
+	VENV=$(VENV) scripts/run.sh
+
+## make test: lint, then the whole suite (unit, integration and browser tests).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make sandbox: the Nexudus stand-in alone.
+sandbox: $(STAMP)
+	$(BIN)/python -m sandbox --port $(SANDBOX_PORT)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

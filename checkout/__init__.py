@@ -1,0 +1,1 @@
+"""The guest checkout-complete page and account registration."""

@@ -1,0 +1,15 @@
+"""gunicorn settings for production: `gunicorn portal.wsgi` picks this file up by itself."""
+
+from __future__ import annotations
+
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Upstream calls have an 8 s deadline; a worker must never be killed in the middle of one.
+timeout = 30
+accesslog = "-"
+# %(U)s is the path without its query string: our query strings can carry gateway session ids.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

@@ -1,0 +1,1 @@
+"""My Invoices, the unpaid-invoices panel and the PDF link route."""

@@ -1,0 +1,14 @@
+"""Root URLs. Each app owns its own routes; the contract lists them in DESIGN.md and README."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make run`: the portal at http://127.0.0.1:$PORT, over the sandbox at :$SANDBOX_PORT unless
+# NEXUDUS_BASE_URL points at a real Nexudus API. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${VENV:-.venv}/bin"
+PORT="${PORT:-8000}"
+SANDBOX_PORT="${SANDBOX_PORT:-8001}"
+
+# Local runs default to debug on; DJANGO_DEBUG=0 runs the production settings on plain HTTP.
+export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  mkdir -p .local
+  [ -s .local/secret-key ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > .local/secret-key
+  DJANGO_SECRET_KEY="$(cat .local/secret-key)"
+  export DJANGO_SECRET_KEY
+fi
+# There is no TLS on a laptop: do not redirect to https.
+export DJANGO_SECURE_SSL_REDIRECT="${DJANGO_SECURE_SSL_REDIRECT:-0}"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${NEXUDUS_BASE_URL:-}" ]; then
+  export NEXUDUS_BASE_URL="http://127.0.0.1:${SANDBOX_PORT}"
+  # The sandbox's second location answers as localhost:<port>; trust it so its PDF links use it.
+  export NEXUDUS_TRUSTED_HOSTS="${NEXUDUS_TRUSTED_HOSTS:-127.0.0.1:${SANDBOX_PORT},localhost:${SANDBOX_PORT}}"
+  "$BIN/python" -m sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" &
+  pids+=("$!")
+  echo "Sandbox (Nexudus stand-in): $NEXUDUS_BASE_URL"
+else
+  echo "Nexudus API: $NEXUDUS_BASE_URL"
+fi
+
+"$BIN/python" manage.py migrate --noinput --verbosity 0
+"$BIN/python" manage.py collectstatic --noinput --verbosity 0
+echo "Portal: http://127.0.0.1:${PORT}"
+"$BIN/python" manage.py runserver "127.0.0.1:${PORT}" &
+pids+=("$!")
+wait -n "${pids[@]}"
