@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export PORT ?= 8000
 export SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format sandbox clean
+.PHONY: run test lint format sandbox clean browser-tools
+
+# Debian packages the browser gate needs; installed only when missing (CI runs as root).
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +24,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	VENV=$(VENV) scripts/run.sh
 
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## browser-tools: Chromium (Debian), a JRE for vnu, and axe-core + vnu from npm.
+browser-tools: node_modules/.installed
+	@command -v chromium >/dev/null || { apt-get update -qq && $(APT_INSTALL) chromium; }
+	@command -v java >/dev/null || { apt-get update -qq && $(APT_INSTALL) default-jre-headless; }
+
 ## make test: lint, then the whole suite (unit, integration and browser tests).
-test: $(STAMP)
+test: $(STAMP) browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -73,6 +73,11 @@ NEXUDUS_BASE_URL = env_url("NEXUDUS_BASE_URL", "http://127.0.0.1:8001")
 NEXUDUS_TRUSTED_HOSTS = env_list(
     "NEXUDUS_TRUSTED_HOSTS", [urlsplit(NEXUDUS_BASE_URL).netloc, "*.spaces.nexudus.com"]
 )
+# Where a member who must choose a new password is sent: the space's own password recovery page.
+# The Nexudus docs describe that page but not its address (UNCERTAIN), so it can be set here.
+NEXUDUS_PASSWORD_RESET_URL = env_str(
+    "NEXUDUS_PASSWORD_RESET_URL", f"{NEXUDUS_BASE_URL}/password-recovery"
+)
 
 # --- Django ---------------------------------------------------------------------------------
 
@@ -101,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.MemberSessionMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -117,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "portal.context_processors.shell",
             ],
         },
     },
@@ -173,8 +180,10 @@ SESSION_COOKIE_NAME = "__Host-portal-session" if SESSION_COOKIE_SECURE else "por
 CSRF_COOKIE_NAME = "__Host-portal-csrf" if CSRF_COOKIE_SECURE else "portal-csrf"
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
-    # Only behind a proxy that always sets this header itself (see README, production).
+# Only behind one reverse proxy that itself sets X-Forwarded-Proto and appends X-Forwarded-For
+# (see README, production). Otherwise those headers are whatever the client chose to send.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

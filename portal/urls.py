@@ -9,6 +9,8 @@ from portal import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

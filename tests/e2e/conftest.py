@@ -1,0 +1,283 @@
+"""The browser quality gate: real servers, Debian's Chromium, axe-core and the Nu HTML Checker.
+
+The portal runs as production would (gunicorn, debug off, its own SQLite file) in a subprocess;
+the sandbox runs in a thread of this process so tests can turn its knobs. Every page a journey
+reaches goes through `gate.check(page)`: axe at WCAG 2.2 A/AA and vnu must find nothing, and no
+console error or CSP violation may happen during the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    sync_playwright,
+)
+
+from sandbox.server import RunningSandbox, start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up in {timeout} s")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def e2e_sandbox() -> Iterator[RunningSandbox]:
+    running = start_in_thread()
+    yield running
+    running.stop()
+
+
+@dataclass
+class PortalServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def portal_server(
+    e2e_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PortalServer]:
+    workdir = tmp_path_factory.mktemp("portal")
+    port = free_port()
+    sandbox_host = e2e_sandbox.url.split("://", 1)[1]
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "e2e-only-secret-key-" + "e" * 40,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "NEXUDUS_BASE_URL": e2e_sandbox.url,
+        "NEXUDUS_TRUSTED_HOSTS": f"{sandbox_host},localhost:{e2e_sandbox.port}",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "4",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    log_path = workdir / "portal.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "portal.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = PortalServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        wait_for(f"{server.url}/healthz")
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Validator:
+    """The Nu HTML Checker as a local HTTP service: one JVM for the whole session."""
+
+    url: str
+
+    def errors(self, html: str) -> list[str]:
+        request = urllib.request.Request(
+            f"{self.url}/?out=json",
+            data=html.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            messages = json.load(response)["messages"]
+        return [
+            f"line {m.get('lastLine')}: {m.get('message')}"
+            for m in messages
+            if m.get("type") == "error" or m.get("subType") == "fatal"
+        ]
+
+
+@pytest.fixture(scope="session")
+def validator() -> Iterator[Validator]:
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.exists():
+        pytest.fail("vnu needs java and node_modules/vnu-jar: `make test` installs them")
+    port = free_port()
+    process = subprocess.Popen(
+        [java, "-Xss512k", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+        yield Validator(url=f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class Gate:
+    """Collects what a journey's pages did wrong; the test fails if anything is collected."""
+
+    validator: Validator
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    _documents: dict[int, Response] = field(default_factory=dict)
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+        def remember_document(response: Response) -> None:
+            # The HTML as served (not the DOM after parsing) is what vnu must see.
+            request = response.request
+            if request.is_navigation_request() and request.frame == page.main_frame:
+                if not 300 <= response.status < 400:
+                    self._documents[id(page)] = response
+
+        page.on("response", remember_document)
+        return page
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        # CSP violations and failed loads show up as console errors in Chromium.
+        if message.type in {"error", "warning"} and "Content-Security-Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+        elif message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def check(self, page: Page, source: str | None = None) -> None:
+        """Audit the page the browser shows now: accessibility (if JS is on) and HTML validity."""
+        label = page.url
+        self.checked.append(label)
+        document = self._documents.get(id(page))
+        if source is not None:
+            html = source
+        elif document is not None and document.url == page.url:
+            html = document.text()
+        else:
+            html = page.content()
+        for error in self.validator.errors(html):
+            self.problems.append(f"vnu {label}: {error}")
+        if page.context_js_enabled:  # type: ignore[attr-defined]
+            self._axe(page, label)
+
+    def _axe(self, page: Page, label: str) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(AXE_JS.read_text())
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            self.problems.append(f"axe {label}: {violation['id']} {violation['help']} {targets}")
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+def _new_context(browser: Browser, *, js: bool, dark: bool, width: int) -> BrowserContext:
+    context = browser.new_context(
+        java_script_enabled=js,
+        color_scheme="dark" if dark else "light",
+        viewport={"width": width, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def gate(validator: Validator) -> Iterator[Gate]:
+    audit = Gate(validator=validator)
+    yield audit
+    audit.assert_clean()
+
+
+def open_page(browser: Browser, gate: Gate, *, js: bool, dark: bool = False, width: int = 1280):
+    context = _new_context(browser, js=js, dark=dark, width=width)
+    page = gate.watch(context.new_page())
+    page.context_js_enabled = js  # type: ignore[attr-defined]
+    return context, page
+
+
+@pytest.fixture(params=["js", "no-js"])
+def visitor(request: pytest.FixtureRequest, browser: Browser, gate: Gate) -> Iterator[Page]:
+    """A fresh browser window, once with JavaScript on and once with it off."""
+    context, page = open_page(browser, gate, js=request.param == "js")
+    yield page
+    context.close()
