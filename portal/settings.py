@@ -49,7 +49,9 @@ def env_url(name: str, default: str) -> str:
     value = env_str(name, default).rstrip("/")
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ImproperlyConfigured(f"{name} must be an http(s) URL like https://host, not {value!r}")
+        raise ImproperlyConfigured(
+            f"{name} must be an http(s) URL like https://host, not {value!r}"
+        )
     if parts.path or parts.query or parts.fragment:
         raise ImproperlyConfigured(f"{name} must be a bare origin without a path, not {value!r}")
     return value
@@ -62,7 +64,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
     # Debug only: a throwaway key, so `make run` works without any setup.
-    SECRET_KEY = "django-insecure-local-development-only-" + "x" * 20  # noqa: S105
+    SECRET_KEY = "django-insecure-local-development-only-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 

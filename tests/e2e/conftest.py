@@ -207,9 +207,9 @@ class Gate:
         def remember_document(response: Response) -> None:
             # The HTML as served (not the DOM after parsing) is what vnu must see.
             request = response.request
-            if request.is_navigation_request() and request.frame == page.main_frame:
-                if not 300 <= response.status < 400:
-                    self._documents[id(page)] = response
+            is_document = request.is_navigation_request() and request.frame == page.main_frame
+            if is_document and not 300 <= response.status < 400:
+                self._documents[id(page)] = response
 
         page.on("response", remember_document)
         return page

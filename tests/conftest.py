@@ -1,0 +1,110 @@
+"""Fixtures shared by the whole suite: a real sandbox over HTTP, and the people in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from portal.nexudus import client as nexudus_client
+from portal.nexudus.session import NexudusSession
+from sandbox.server import RunningSandbox, start_in_thread
+
+DEMO_PASSWORD = "demo-pass-1"
+DEMO_TOTP = "123456"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    password: str = DEMO_PASSWORD
+    full_name: str = ""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(django_db_blocker) -> None:
+    """Pages render with the hashed, compressed static files production serves."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def sandbox(settings) -> Iterator[RunningSandbox]:
+    """A fresh sandbox on a free port, with the portal pointed at it (over real HTTP)."""
+    running = start_in_thread()
+    host = running.url.split("://", 1)[1]
+    settings.NEXUDUS_BASE_URL = running.url
+    settings.NEXUDUS_TRUSTED_HOSTS = [host, f"localhost:{running.port}"]
+    settings.NEXUDUS_PASSWORD_RESET_URL = f"{running.url}/password-recovery"
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def quick_upstream() -> Iterator[NexudusSession]:
+    """Short timeouts and no real sleeping between retries, so failure tests stay fast."""
+    session = NexudusSession(
+        connect_timeout=1.0, read_timeout=2.0, deadline=3.0, sleep=lambda seconds: None
+    )
+    with nexudus_client.use_session(session):
+        yield session
+    session.close()
+
+
+@pytest.fixture(autouse=True)
+def clean_cache() -> Iterator[None]:
+    # Throttle counters and refresh locks live in the cache: no test may inherit another's.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member() -> Person:
+    return Person("ada@example.com", full_name="Ada Lovelace")
+
+
+@pytest.fixture
+def two_factor_member() -> Person:
+    return Person("grace@example.com", full_name="Grace Hopper")
+
+
+@pytest.fixture
+def must_reset_member() -> Person:
+    return Person("alan@example.com", full_name="Alan Turing")
+
+
+@pytest.fixture
+def suspended_member() -> Person:
+    return Person("suspended@example.com")
+
+
+@pytest.fixture
+def empty_member() -> Person:
+    return Person("empty@example.com", full_name="Edsger Dijkstra")
+
+
+@pytest.fixture
+def busy_member() -> Person:
+    return Person("busy@example.com", full_name="Barbara Liskov")
+
+
+def sign_in(browser: Client, person: Person, next_url: str = "") -> None:
+    """Sign `person` in through the real sign-in form; fails the test if it does not work."""
+    data = {"email": person.email, "password": person.password}
+    if next_url:
+        data["next"] = next_url
+    response = browser.post("/login/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@pytest.fixture
+def signed_in_member(client: Client, sandbox: RunningSandbox, member: Person) -> Client:
+    sign_in(client, member)
+    return client
