@@ -171,7 +171,7 @@ def validator() -> Iterator[Validator]:
         pytest.fail("vnu needs java and node_modules/vnu-jar: `make test` installs them")
     port = free_port()
     process = subprocess.Popen(
-        [java, "-Xss512k", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
+        [java, "-Xss16m", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -182,8 +182,8 @@ def validator() -> Iterator[Validator]:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
-                if time.monotonic() > deadline:
-                    raise
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Nu HTML Checker did not start") from None
                 time.sleep(0.25)
         yield Validator(url=f"http://127.0.0.1:{port}")
     finally:
@@ -199,6 +199,7 @@ class Gate:
     problems: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     _documents: dict[int, Response] = field(default_factory=dict)
+    _error_documents: set[str] = field(default_factory=set)
 
     def watch(self, page: Page) -> Page:
         page.on("console", self._on_console)
@@ -210,6 +211,8 @@ class Gate:
             is_document = request.is_navigation_request() and request.frame == page.main_frame
             if is_document and not 300 <= response.status < 400:
                 self._documents[id(page)] = response
+            if is_document and response.status >= 400:
+                self._error_documents.add(response.url)
 
         page.on("response", remember_document)
         return page
@@ -218,8 +221,16 @@ class Gate:
         # CSP violations and failed loads show up as console errors in Chromium.
         if message.type in {"error", "warning"} and "Content-Security-Policy" in message.text:
             self.problems.append(f"CSP: {message.text}")
-        elif message.type == "error":
+        elif message.type == "error" and not self._is_error_page_notice(message):
             self.problems.append(f"console error: {message.text}")
+
+    def _is_error_page_notice(self, message: ConsoleMessage) -> bool:
+        # Chromium logs "Failed to load resource" for every page served with a 4xx/5xx status,
+        # even a well-formed error page we meant to show; only subresources count as broken.
+        return (
+            message.text.startswith("Failed to load resource")
+            and message.location.get("url") in self._error_documents
+        )
 
     def check(self, page: Page, source: str | None = None) -> None:
         """Audit the page the browser shows now: accessibility (if JS is on) and HTML validity."""

@@ -1,0 +1,38 @@
+"""`python -m sandbox --host 127.0.0.1 --port 8001`: serve the Nexudus stand-in.
+
+Knobs come from the environment: SANDBOX_LATENCY_MS, SANDBOX_FAULT, SANDBOX_FAULT_PATH,
+SANDBOX_FAULT_TIMES, SANDBOX_TRICKLE_INTERVAL, SANDBOX_ACCESS_TOKEN_LIFETIME.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sandbox.app import Knobs, SandboxApp
+from sandbox.data import DEMO_PASSWORD, DEMO_TOTP
+from sandbox.server import sandbox_url, serve_forever
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args(argv)
+    try:
+        knobs = Knobs.from_env(os.environ)
+    except ValueError as exc:
+        parser.error(str(exc))
+    app = SandboxApp(knobs=knobs)
+    banner = (
+        f"Nexudus sandbox on {sandbox_url(args.host, args.port)} - sign in as ada@example.com / "
+        f"{DEMO_PASSWORD} (also grace [2FA {DEMO_TOTP}], alan, empty, busy, suspended "
+        "@example.com; README lists them)"
+    )
+    serve_forever(args.host, args.port, app=app, log_stream=sys.stderr, banner=banner)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Fixtures for the sandbox tests: a fresh SandboxApp per test, driven through werkzeug's test
+client (no network), and members signed in through the real token endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.test import Client, TestResponse
+
+from sandbox.app import SandboxApp
+from sandbox.data import DEMO_PASSWORD
+
+
+@pytest.fixture
+def app() -> SandboxApp:
+    return SandboxApp()
+
+
+@pytest.fixture
+def client(app: SandboxApp) -> Client:
+    return Client(app)
+
+
+@dataclass
+class SignedIn:
+    """A person signed in through POST /api/token."""
+
+    email: str
+    person_id: int
+    access_token: str
+    refresh_token: str
+    client_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def sign_in(
+    client: Client, email: str, client_id: str | None = None, totp: str | None = None
+) -> TestResponse:
+    form = {"grant_type": "password", "username": email, "password": DEMO_PASSWORD}
+    if totp is not None:
+        form["totp"] = totp
+    headers = {"client_id": client_id} if client_id else {}
+    return client.post("/api/token", data=form, headers=headers)
+
+
+def signed_in(client: Client, app: SandboxApp, email: str, **kwargs: str) -> SignedIn:
+    response = sign_in(client, email, **kwargs)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    person = app.data.person_by_email(email)
+    assert person is not None
+    return SignedIn(
+        email=email,
+        person_id=person.id,
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        client_id=kwargs.get("client_id") or email,
+    )
+
+
+@pytest.fixture
+def member(client: Client, app: SandboxApp) -> SignedIn:
+    """Ada: invoices from both locations in every state."""
+    return signed_in(client, app, "ada@example.com")
+
+
+@pytest.fixture
+def other_member(client: Client, app: SandboxApp) -> SignedIn:
+    """Grace: 2FA on, a few invoices of her own."""
+    return signed_in(client, app, "grace@example.com", totp="123456")
+
+
+@pytest.fixture
+def busy_member(client: Client, app: SandboxApp) -> SignedIn:
+    """Barbara: 2,000 invoices."""
+    return signed_in(client, app, "busy@example.com")
+
+
+@pytest.fixture
+def empty_member(client: Client, app: SandboxApp) -> SignedIn:
+    """Edsger: no invoices at all."""
+    return signed_in(client, app, "empty@example.com")

@@ -1,0 +1,132 @@
+"""The sandbox over real HTTP: start_in_thread and `python -m sandbox`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sandbox.app import SandboxApp
+from sandbox.data import DEMO_PASSWORD
+from sandbox.server import RunningSandbox, start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def post_form(url: str, form: dict[str, str], headers: dict[str, str] | None = None) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def running() -> RunningSandbox:
+    sandbox = start_in_thread()
+    yield sandbox
+    sandbox.stop()
+
+
+def test_it_serves_real_requests_from_a_thread_and_stops(running: RunningSandbox) -> None:
+    assert running.url == f"http://127.0.0.1:{running.port}"
+    assert running.port > 0
+    assert isinstance(running.app, SandboxApp)
+    tokens = post_form(
+        f"{running.url}/api/token",
+        {"grant_type": "password", "username": "ada@example.com", "password": DEMO_PASSWORD},
+    )
+    request = urllib.request.Request(
+        f"{running.url}/api/public/billing/invoices/my?paid=false",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        body = json.load(response)
+    home = f"127.0.0.1:{running.port}"
+    other = f"localhost:{running.port}"
+    assert {r["BusinessWebAddress"] for r in body["Records"]} == {home, other}
+
+    running.stop()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{running.url}/_sandbox/health", timeout=2)
+
+
+def test_it_passes_the_client_id_header_through_over_http(running: RunningSandbox) -> None:
+    # Werkzeug's server drops headers with underscores; the sandbox must keep this one.
+    url = f"{running.url}/api/token"
+    tokens = post_form(
+        url,
+        {"grant_type": "password", "username": "ada@example.com", "password": DEMO_PASSWORD},
+        headers={"client_id": "nexudus.portal.ada@example.com"},
+    )
+    refreshed = post_form(
+        url,
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        headers={"client_id": "nexudus.portal.ada@example.com"},
+    )
+    assert refreshed["refresh_token"] != tokens["refresh_token"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post_form(
+            url,
+            {"grant_type": "refresh_token", "refresh_token": refreshed["refresh_token"]},
+            headers={"client_id": "someone-else"},
+        )
+    assert refused.value.code == 400
+
+
+def test_it_resets_a_real_connection_and_keeps_serving(running: RunningSandbox) -> None:
+    running.app.knobs.update(fault="reset", fault_times=1)
+    with pytest.raises((ConnectionResetError, urllib.error.URLError)):
+        urllib.request.urlopen(f"{running.url}/api/public/billing/invoices/my", timeout=5)
+    with pytest.raises(urllib.error.HTTPError) as unauthorized:
+        urllib.request.urlopen(f"{running.url}/api/public/billing/invoices/my", timeout=5)
+    assert unauthorized.value.code == 401
+
+
+def test_it_works_as_a_context_manager() -> None:
+    with start_in_thread(app=SandboxApp()) as sandbox:
+        url = f"{sandbox.url}/_sandbox/health"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SANDBOX_LATENCY_MS": "1"},
+    )
+    try:
+        banner = process.stderr.readline()
+        assert f"http://127.0.0.1:{port}" in banner
+        assert "ada@example.com" in banner
+        url = f"http://127.0.0.1:{port}/api/public/billing/invoices/1/pdf?t=secret-jwt-value"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=5)
+        assert refused.value.code == 401
+        line = process.stderr.readline()
+        assert line.strip() == "GET /api/public/billing/invoices/1/pdf 401"
+    finally:
+        process.terminate()
+        _, rest = process.communicate(timeout=5)
+    assert "secret-jwt-value" not in rest
