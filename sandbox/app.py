@@ -68,6 +68,18 @@ MEDIA_TOKEN_SECONDS = 60
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = 100
 
+RECOVERY_PAGE_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Password recovery (sandbox)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto">
+<h1>Password recovery</h1>
+<p>This is the Nexudus sandbox. On a real space, this is the members portal's
+<em>Forgot password?</em> page: the member enters their e-mail address and gets a reset link.</p>
+<p>Demo members keep the password <code>demo-pass-1</code>; Alan Turing's account always asks for a
+new password, to show that message.</p>
+</body></html>
+"""
+
 FAULTS = frozenset(
     {
         "500",
@@ -318,6 +330,7 @@ class SandboxApp:
                     endpoint="register_by_token",
                     methods=["POST"],
                 ),
+                Rule("/password-recovery", endpoint="password_recovery", methods=["GET"]),
                 Rule("/_sandbox/health", endpoint="control_health", methods=["GET"]),
                 Rule("/_sandbox/log", endpoint="control_log", methods=["GET"]),
                 Rule("/_sandbox/knobs", endpoint="control_knobs", methods=["GET", "POST"]),
@@ -447,6 +460,13 @@ class SandboxApp:
             return _json({"Message": "Not found"}, 404)
         except HTTPException as exc:
             return _json({"Message": exc.description or exc.name}, exc.code or 500)
+
+    # -- the portal's own pages ----------------------------------------------------------------
+
+    def _on_password_recovery(self, request: Request) -> Response:
+        # On Nexudus this is the members portal's "Forgot password?" page; the sandbox only
+        # says where a member would be, so the demo's reset link never leads to a dead end.
+        return Response(RECOVERY_PAGE_HTML, content_type="text/html; charset=utf-8")
 
     # -- auth ----------------------------------------------------------------------------------
 
