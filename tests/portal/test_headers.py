@@ -49,7 +49,9 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off() -> No
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
 
-@pytest.mark.parametrize("name, value", [("DJANGO_DEBUG", "maybe"), ("NEXUDUS_BASE_URL", "ftp://x")])
+@pytest.mark.parametrize(
+    "name, value", [("DJANGO_DEBUG", "maybe"), ("NEXUDUS_BASE_URL", "ftp://x")]
+)
 def test_settings_fail_loudly_on_a_bad_value(name: str, value: str) -> None:
     env = {**os.environ, name: value}
     result = subprocess.run(
