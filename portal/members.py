@@ -12,9 +12,11 @@ the winner's tokens are written to the session store at once so the others can p
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import wraps
@@ -45,6 +47,11 @@ REFRESH_MARGIN_SECONDS = 120
 REFRESH_LOCK_SECONDS = 15
 REFRESH_WAIT_SECONDS = 10.0
 REFRESH_POLL_SECONDS = 0.05
+# Media tokens live about 60 s upstream; a cached one keeps at least 20 s for the redirect.
+MEDIA_TOKEN_CACHE_SECONDS = 40
+
+# Upstream calls of one page run side by side. Bounded per process, like the connection pool.
+_CALLS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="nexudus-call")
 
 # Seams for tests: time and sleeping are looked up through the module, never bound at import.
 clock: Callable[[], float] = time.time
@@ -262,6 +269,59 @@ def keep_newest_tokens(session: SessionBase) -> None:
     stored = read_tokens(_load_stored_session(session))
     if stored is not None and stored.generation > mine.generation:
         write_tokens(session, stored)
+
+
+def call_all_as_member(
+    request: HttpRequest, calls: Mapping[str, Callable[[str], T]]
+) -> dict[str, T | client.NexudusError]:
+    """Run independent calls at once, so a page costs one upstream round trip, not several.
+
+    Each result is the call's value or its NexudusError, so one failing group never takes the
+    others down. Tokens are renewed here, before the calls fan out, and only this thread ever
+    touches the session; a call that still meets a 401 is retried through `call_as_member`.
+    """
+    tokens = read_tokens(request.session)
+    if tokens is None:
+        raise SessionExpired
+    if tokens.expires_soon(clock()):
+        tokens = refresh_tokens(request, tokens)
+    access_token = tokens.access_token
+    futures = {name: _CALLS.submit(call, access_token) for name, call in calls.items()}
+    results: dict[str, T | client.NexudusError] = {}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result()
+        except client.Unauthorized:
+            results[name] = _retry_as_member(request, calls[name])
+        except client.NexudusError as error:
+            results[name] = error
+    return results
+
+
+def _retry_as_member(request: HttpRequest, call: Callable[[str], T]) -> T | client.NexudusError:
+    try:
+        return call_as_member(request, call)
+    except client.NexudusError as error:
+        return error
+
+
+def media_token(request: HttpRequest) -> str:
+    """A media JWT for this member's downloads, from the shared cache when one is fresh.
+
+    Nexudus media tokens live about 60 s. Cached for less than that, a token still has time
+    left when the browser follows the redirect; keyed by member, it never serves anyone else.
+    """
+    member = current_member(request)
+    if member is None:
+        raise SessionExpired
+    identity = f"{member.coworker_id}|{member.email.lower()}".encode()
+    key = f"media-jwt:{hashlib.sha256(identity).hexdigest()}"
+    cached = cache.get(key)
+    if isinstance(cached, str) and cached:
+        return cached
+    jwt = call_as_member(request, client.get_media_token).jwt
+    cache.set(key, jwt, timeout=MEDIA_TOKEN_CACHE_SECONDS)
+    return jwt
 
 
 # --- Access checks ----------------------------------------------------------------------------

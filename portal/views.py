@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from invoices import views as invoice_views
 from portal import members, throttle
 from portal.nexudus import client
 from portal.nexudus.records import Tokens
@@ -53,7 +54,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html")
+    return render(request, "portal/dashboard.html", {"panel": invoice_views.unpaid_panel(request)})
 
 
 @members.public

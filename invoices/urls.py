@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from invoices import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("<int:invoice_id>/pdf/", views.invoice_pdf, name="pdf"),
+    path("statement/pdf/", views.statement_pdf, name="statement"),
+]
