@@ -1,0 +1,366 @@
+"""My Invoices and the dashboard panel, signed in for real against the sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from portal import formatting
+from sandbox.data import Invoice as SandboxInvoice
+from tests.conftest import Person, sign_in
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/public/billing/invoices/my"
+
+
+def _page(response) -> str:
+    return response.content.decode()
+
+
+def _group(page: str, name: str) -> str:
+    """The HTML of one group's section."""
+    start = page.index(f'id="{name}-group"')
+    end = page.index("</section>", start)
+    return page[start:end]
+
+
+def _ada_invoices(sandbox) -> list[SandboxInvoice]:
+    person = sandbox.app.data.person_by_email("ada@example.com")
+    return sandbox.app.data.invoices_of(person.id)
+
+
+def _today(sandbox):
+    return formatting.location_today("Europe/London")
+
+
+def test_it_groups_invoices_into_to_pay_and_paid(signed_in_member: Client, sandbox) -> None:
+    page = _page(signed_in_member.get("/invoices/"))
+    to_pay, paid = _group(page, "unpaid"), _group(page, "paid")
+    for invoice in _ada_invoices(sandbox):
+        if invoice.credit_note:
+            assert invoice.number not in page
+        elif invoice.paid:
+            assert invoice.number in paid and invoice.number not in to_pay
+        else:
+            assert invoice.number in to_pay and invoice.number not in paid
+
+
+def test_it_words_overdue_unpaid_draft_and_paid_rows(signed_in_member, sandbox) -> None:
+    page = _page(signed_in_member.get("/invoices/"))
+    today = _today(sandbox)
+    for invoice in _ada_invoices(sandbox):
+        if invoice.credit_note:
+            continue
+        row = page[page.index(invoice.number) :]
+        row = row[: row.index("</tr>")]
+        overdue = (today - invoice.due_date.date()).days
+        if invoice.draft:
+            assert ">Draft<" in row
+        elif invoice.paid:
+            assert "Paid on " + formatting.format_day(invoice.paid_on, "en-GB") in row
+        elif overdue > 0:
+            assert f"Overdue by {overdue} day" in row
+        else:
+            assert ">Unpaid<" in row or ">Due today<" in row
+
+
+def test_it_totals_what_is_owed_per_currency_never_across(signed_in_member, sandbox) -> None:
+    expected: dict[str, Decimal] = {}
+    for invoice in _ada_invoices(sandbox):
+        if invoice.paid or invoice.draft or invoice.credit_note:
+            continue
+        currency = sandbox.app.data.locations[invoice.location_id].currency_code
+        expected[currency] = expected.get(currency, Decimal(0)) + invoice.due_amount
+    assert set(expected) == {"GBP", "EUR"}
+
+    to_pay = _group(_page(signed_in_member.get("/invoices/")), "unpaid")
+    outstanding = to_pay[to_pay.index('class="outstanding"') : to_pay.index("</ul>")]
+    for currency, amount in expected.items():
+        assert formatting.format_money(amount, currency, "en-GB") in outstanding
+    assert outstanding.count("<li>") == 2
+
+
+def test_credit_notes_appear_only_when_switched_on(signed_in_member, sandbox) -> None:
+    credit_notes = [i for i in _ada_invoices(sandbox) if i.credit_note]
+    assert credit_notes
+    off = _page(signed_in_member.get("/invoices/"))
+    on = _page(signed_in_member.get("/invoices/?credit_notes=1"))
+    for note in credit_notes:
+        assert note.number not in off
+        assert note.number in on
+    assert on.count(">Credit note<") == len(credit_notes)
+    assert 'id="credit_notes" name="credit_notes" value="1" checked' in on
+    assert [e.query.get("creditNotes") for e in sandbox.app.calls(LIST)] == [1, 1, 1, 1]
+
+
+def test_a_long_history_pages_on_the_server(client: Client, sandbox, busy_member) -> None:
+    sign_in(client, busy_member)
+    first = _group(_page(client.get("/invoices/")), "paid")
+    second_page = client.get("/invoices/?paid_page=2")
+    second = _group(_page(second_page), "paid")
+    assert "Page 1 of" in first and "Page 2 of" in second
+    assert 'rel="prev" href="?"' in second
+    assert 'rel="next" href="?paid_page=3"' in second
+    first_numbers = {n for n in _numbers(first)}
+    assert first_numbers and first_numbers.isdisjoint(_numbers(second))
+    pages = [e.query for e in sandbox.app.calls(LIST)]
+    assert all("page" in query and "size" in query for query in pages)
+
+    total_pages = int(second.split("Page 2 of ")[1].split("<")[0])
+    last = _group(_page(client.get(f"/invoices/?paid_page={total_pages}")), "paid")
+    assert 'rel="next"' not in last
+    beyond = _group(_page(client.get(f"/invoices/?paid_page={total_pages + 5}")), "paid")
+    assert "There are no invoices on this page" in beyond
+
+
+def _numbers(section: str) -> set[str]:
+    return {
+        chunk.split("<")[0] for chunk in section.split('<th scope="row" data-label="Invoice">')[1:]
+    }
+
+
+@pytest.mark.parametrize("raw", ["abc", "-3", "0", "1e9", "99999999999"])
+def test_odd_page_numbers_never_break_the_page(signed_in_member, raw) -> None:
+    assert signed_in_member.get(f"/invoices/?paid_page={raw}").status_code == 200
+
+
+def test_an_empty_member_gets_useful_empty_states(client, sandbox, empty_member) -> None:
+    sign_in(client, empty_member)
+    page = _page(client.get("/invoices/"))
+    assert "Nothing to pay. You are all settled up." in page
+    assert "No paid invoices yet" in page
+    dashboard = _page(client.get("/"))
+    assert "Unpaid invoices" not in dashboard
+    assert "You have no invoices to pay." in dashboard
+
+
+def test_the_page_still_renders_when_nexudus_is_down(signed_in_member, sandbox) -> None:
+    sandbox.app.knobs.update(fault="503", fault_path_prefix=LIST)
+    response = signed_in_member.get("/invoices/")
+    page = _page(response)
+    assert response.status_code == 200
+    assert page.count("We could not load these invoices just now") == 2
+    assert page.count(">Try again</a>") == 2
+
+
+def test_one_failing_group_does_not_take_the_other_down(signed_in_member, sandbox) -> None:
+    # A 500 is not retried, so exactly one of the two concurrent calls fails.
+    sandbox.app.knobs.update(fault="500", fault_path_prefix=LIST, fault_times=1)
+    page = _page(signed_in_member.get("/invoices/"))
+    assert page.count("We could not load these invoices just now") == 1
+    assert page.count('class="invoice-table"') == 1
+
+
+def test_an_htmx_page_turn_renders_only_that_group(client, sandbox, busy_member) -> None:
+    sign_in(client, busy_member)
+    sandbox.app.clear_log()
+    response = client.get(
+        "/invoices/?paid_page=2", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="paid-group"
+    )
+    fragment = _page(response)
+    assert fragment.lstrip().startswith('<section id="paid-group"')
+    assert "<html" not in fragment and 'id="unpaid-group"' not in fragment
+    assert "HX-Request" in response["Vary"]
+    assert len(sandbox.app.calls(LIST)) == 1
+
+    full = client.get("/invoices/?paid_page=2")
+    assert "<html" in _page(full)
+    assert "HX-Request" in full["Vary"]
+
+
+def test_the_credit_note_switch_swaps_both_groups_for_htmx(signed_in_member) -> None:
+    response = signed_in_member.get(
+        "/invoices/?credit_notes=1", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="invoice-groups"
+    )
+    fragment = _page(response)
+    assert fragment.lstrip().startswith('<div id="invoice-groups"')
+    assert 'id="unpaid-group"' in fragment and 'id="paid-group"' in fragment
+    assert "<html" not in fragment
+
+
+def test_my_invoices_costs_one_call_per_group_made_side_by_side(signed_in_member, sandbox) -> None:
+    sandbox.app.knobs.update(latency=0.3, fault_path_prefix=LIST)
+    sandbox.app.clear_log()
+    signed_in_member.get("/invoices/")
+    calls = sandbox.app.calls(LIST)
+    assert len(calls) == 2
+    assert sandbox.app.calls("/api/auth/media") == []
+    assert len(sandbox.app.log) == 2
+    # Side by side: the second call started before the first one ended.
+    first, second = sorted(calls, key=lambda entry: entry.time)
+    assert second.time < first.time + timedelta(milliseconds=first.duration_ms)
+
+
+def test_the_dashboard_adds_one_call_and_shows_the_most_urgent(signed_in_member, sandbox) -> None:
+    sandbox.app.clear_log()
+    page = _page(signed_in_member.get("/"))
+    assert len(sandbox.app.log) == 1
+    assert "Unpaid invoices" in page
+    owed = [i for i in _ada_invoices(sandbox) if not (i.paid or i.draft or i.credit_note)]
+    assert f"{len(owed)} invoices to pay" in page
+    oldest = sorted(owed, key=lambda i: i.due_date)[:3]
+    panel = page[page.index('class="urgent-list"') :]
+    panel = panel[: panel.index("</ul>")]
+    positions = [panel.index(invoice.number) for invoice in oldest]
+    assert positions == sorted(positions)
+    assert panel.count('href="/invoices/') == 3
+    assert 'href="/invoices/"' in page
+
+
+def test_the_dashboard_says_so_when_nexudus_fails(signed_in_member, sandbox) -> None:
+    sandbox.app.knobs.update(fault="503", fault_path_prefix=LIST)
+    response = signed_in_member.get("/")
+    assert response.status_code == 200
+    assert "We could not check your invoices just now" in _page(response)
+    assert "Hello, Ada Lovelace" in _page(response)
+
+
+def test_every_upstream_string_is_escaped(client, sandbox, member) -> None:
+    hostile = "<script>alert(1)</script>\"'&"
+    data = sandbox.app.data
+    victim = next(i for i in _ada_invoices(sandbox) if not i.paid and not i.draft)
+    data.invoices[victim.id] = dataclasses.replace(victim, number=hostile)
+    ada = data.person_by_email(member.email)
+    ada.full_name = hostile
+    home = data.locations[ada.home_location_id]
+    data.locations[home.id] = dataclasses.replace(home, name=hostile)
+
+    sign_in(client, member)
+    pages = [
+        client.get("/"),
+        client.get("/invoices/"),
+        client.get("/invoices/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="unpaid-group"),
+        client.get("/invoices/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="invoice-groups"),
+    ]
+    for response in pages:
+        body = _page(response)
+        assert "<script>alert(1)</script>" not in body
+        assert html.escape(hostile) in body or "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_pdf_links_on_the_page_are_ours_and_carry_no_token(signed_in_member, sandbox) -> None:
+    page = _page(signed_in_member.get("/invoices/"))
+    assert "/invoices/30001/pdf/" in page
+    assert "?t=" not in page and "/api/public/billing" not in page
+
+
+def _download(client: Client, invoice_id: int):
+    import requests
+
+    response = client.get(f"/invoices/{invoice_id}/pdf/")
+    assert response.status_code == 302, _page(response)
+    return response, requests.get(response["Location"], timeout=10)
+
+
+def test_a_pdf_link_mints_a_fresh_link_and_downloads(signed_in_member, sandbox) -> None:
+    response, document = _download(signed_in_member, 30001)
+    assert document.content.startswith(b"%PDF")
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_pdf_link_clicked_hours_after_the_page_still_downloads(signed_in_member, sandbox) -> None:
+    signed_in_member.get("/invoices/")
+    sandbox.app.clock.advance(3 * 3600)
+    _, document = _download(signed_in_member, 30001)
+    assert document.content.startswith(b"%PDF")
+
+
+def test_a_second_click_after_a_minute_gets_a_new_token(signed_in_member, sandbox) -> None:
+    import time_machine
+
+    first, _ = _download(signed_in_member, 30001)
+    with time_machine.travel(timedelta(seconds=61), tick=True):
+        sandbox.app.clock.advance(61)
+        second, document = _download(signed_in_member, 30001)
+    assert document.content.startswith(b"%PDF")
+    assert first["Location"] != second["Location"]
+
+
+def test_repeated_downloads_reuse_the_media_token_for_a_while(signed_in_member, sandbox) -> None:
+    sandbox.app.clear_log()
+    _download(signed_in_member, 30001)
+    _download(signed_in_member, 30005)
+    assert len(sandbox.app.calls("/api/auth/media/customer")) == 1
+
+
+def test_media_tokens_never_cross_members(signed_in_member, sandbox, two_factor_member) -> None:
+    first, _ = _download(signed_in_member, 30001)
+    grace = Client()
+    grace.post("/login/", {"email": two_factor_member.email, "password": "demo-pass-1"})
+    grace.post("/login/", {"totp": "123456"})
+    graces_invoice = sandbox.app.data.invoices_of(
+        sandbox.app.data.person_by_email(two_factor_member.email).id
+    )[0]
+    second, document = _download(grace, graces_invoice.id)
+    assert document.content.startswith(b"%PDF")
+    ada_token = first["Location"].split("t=")[1]
+    assert ada_token not in second["Location"]
+    assert len(sandbox.app.calls("/api/auth/media/customer")) == 2
+
+
+def test_someone_elses_invoice_is_a_404_and_mints_nothing(client, sandbox, two_factor_member):
+    client.post("/login/", {"email": two_factor_member.email, "password": "demo-pass-1"})
+    client.post("/login/", {"totp": "123456"})
+    sandbox.app.clear_log()
+    for invoice_id in (30001, 30002, 999_999):
+        response = client.get(f"/invoices/{invoice_id}/pdf/")
+        assert response.status_code == 404
+        assert "We could not find that page" in _page(response)
+    assert sandbox.app.calls("/api/auth/media/customer") == []
+
+
+def test_an_untrusted_business_web_address_falls_back_to_the_api_host(
+    signed_in_member, sandbox, settings
+) -> None:
+    ada = sandbox.app.data.person_by_email("ada@example.com")
+    lisboa = next(i for i in _ada_invoices(sandbox) if i.location_id != ada.home_location_id)
+    trusted, _ = _download(signed_in_member, lisboa.id)
+    assert trusted["Location"].startswith(f"http://localhost:{sandbox.port}/")
+
+    settings.NEXUDUS_TRUSTED_HOSTS = [sandbox.url.split("://")[1]]
+    untrusted, document = _download(signed_in_member, lisboa.id)
+    assert untrusted["Location"].startswith(f"{sandbox.url}/api/public/billing/invoices/")
+    assert document.content.startswith(b"%PDF")
+
+
+def test_a_download_while_nexudus_is_down_gets_a_clear_page(signed_in_member, sandbox) -> None:
+    sandbox.app.knobs.update(fault="503")
+    response = signed_in_member.get("/invoices/30001/pdf/")
+    assert response.status_code == 503
+    assert "We could not prepare your download" in _page(response)
+    assert 'href="/invoices/30001/pdf/"' in _page(response)
+
+
+def test_the_statement_downloads(signed_in_member, sandbox) -> None:
+    import requests
+
+    response = signed_in_member.get("/invoices/statement/pdf/")
+    assert response.status_code == 302
+    assert requests.get(response["Location"], timeout=10).content.startswith(b"%PDF")
+
+
+def test_pages_need_a_signed_in_member(client: Client, sandbox) -> None:
+    for path in ("/invoices/", "/invoices/30001/pdf/", "/invoices/statement/pdf/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/?next=")
+
+
+def test_the_pdf_redirect_never_reaches_our_logs(signed_in_member, sandbox, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    response, _ = _download(signed_in_member, 30001)
+    token = response["Location"].split("t=")[1]
+    assert token not in "\n".join(record.getMessage() for record in caplog.records)
+
+
+def test_the_person_fixture_matches_the_sandbox(member: Person, sandbox) -> None:
+    assert sandbox.app.data.person_by_email(member.email).full_name == member.full_name
