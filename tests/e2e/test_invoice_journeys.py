@@ -1,0 +1,123 @@
+"""Invoice journeys in Chromium, with JavaScript on and off, through the quality gate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sandbox.server import RunningSandbox
+from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import Gate, PortalServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _sign_in(page: Page, portal: PortalServer, email: str) -> None:
+    page.goto(f"{portal.url}/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello,", exact=False)).to_be_visible()
+
+
+def _js_on(page: Page) -> bool:
+    return bool(page.context_js_enabled)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def healthy_sandbox(e2e_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    e2e_sandbox.app.knobs.reset()
+    yield e2e_sandbox
+    e2e_sandbox.app.knobs.reset()
+
+
+def test_a_member_goes_from_the_panel_to_a_pdf_and_back(
+    visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
+) -> None:
+    _sign_in(visitor, portal_server, "ada@example.com")
+    panel = visitor.get_by_role("region", name="Unpaid invoices")
+    expect(panel).to_contain_text("Total due")
+    expect(panel).to_contain_text("Overdue by")
+    gate.check(visitor)
+
+    panel_pdf = panel.get_by_role("link", name="PDF").first.get_attribute("href")
+    document = visitor.request.get(f"{portal_server.url}{panel_pdf}")
+    assert document.body().startswith(b"%PDF")
+
+    visitor.get_by_role("link", name="See all your invoices").click()
+    expect(visitor.get_by_role("heading", name="My invoices")).to_be_visible()
+    to_pay = visitor.get_by_role("region", name="To pay")
+    expect(to_pay).to_contain_text("Outstanding")
+    expect(visitor.get_by_text("Credit note", exact=True)).to_have_count(0)
+    gate.check(visitor)
+
+    visitor.get_by_label("Show credit notes").check()
+    if not _js_on(visitor):
+        visitor.get_by_role("button", name="Apply").click()
+    expect(visitor.get_by_text("Credit note", exact=True).first).to_be_visible()
+    expect(visitor).to_have_url(f"{portal_server.url}/invoices/?credit_notes=1")
+    gate.check(visitor)
+
+    row_pdf = visitor.get_by_role("region", name="Paid").get_by_role("link", name="PDF").first
+    document = visitor.request.get(f"{portal_server.url}{row_pdf.get_attribute('href')}")
+    assert document.headers["content-type"].startswith("application/pdf")
+    assert document.body().startswith(b"%PDF")
+
+    statement = visitor.request.get(f"{portal_server.url}/invoices/statement/pdf/")
+    assert statement.body().startswith(b"%PDF")
+
+    visitor.get_by_role("link", name="Dashboard").click()
+    expect(visitor.get_by_role("region", name="Unpaid invoices")).to_be_visible()
+
+
+def test_a_member_with_a_long_history_turns_pages(
+    visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
+) -> None:
+    _sign_in(visitor, portal_server, "busy@example.com")
+    visitor.goto(f"{portal_server.url}/invoices/")
+    paid = visitor.get_by_role("region", name="Paid")
+    expect(paid).to_contain_text("Page 1 of")
+    gate.check(visitor)
+
+    paid.get_by_role("link", name="Next").click()
+    expect(paid).to_contain_text("Page 2 of")
+    expect(visitor).to_have_url(f"{portal_server.url}/invoices/?paid_page=2")
+    expect(visitor.get_by_role("region", name="To pay")).to_contain_text("Outstanding")
+    gate.check(visitor)
+
+    paid.get_by_role("link", name="Previous").click()
+    expect(paid).to_contain_text("Page 1 of")
+    gate.check(visitor)
+
+
+def test_a_member_with_no_invoices_sees_helpful_empty_states(
+    visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
+) -> None:
+    _sign_in(visitor, portal_server, "empty@example.com")
+    expect(visitor.get_by_text("You have no invoices to pay.")).to_be_visible()
+    gate.check(visitor)
+    visitor.get_by_role("link", name="My invoices").click()
+    expect(visitor.get_by_text("Nothing to pay. You are all settled up.")).to_be_visible()
+    gate.check(visitor)
+
+
+def test_pages_explain_and_offer_a_retry_when_nexudus_is_down(
+    visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
+) -> None:
+    _sign_in(visitor, portal_server, "ada@example.com")
+    healthy_sandbox.app.knobs.update(fault="503", fault_path_prefix="/api/public/billing")
+    visitor.reload()
+    expect(visitor.get_by_text("We could not check your invoices just now")).to_be_visible()
+    gate.check(visitor)
+
+    visitor.goto(f"{portal_server.url}/invoices/")
+    expect(visitor.get_by_text("We could not load these invoices just now")).to_have_count(2)
+    gate.check(visitor)
+
+    healthy_sandbox.app.knobs.reset()
+    to_pay = visitor.get_by_role("region", name="To pay")
+    to_pay.get_by_role("link", name="Try again").click()
+    expect(visitor.get_by_role("region", name="To pay")).to_contain_text("Outstanding")
+    gate.check(visitor)
