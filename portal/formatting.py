@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import UnknownCurrencyError, format_currency
+from babel.numbers import format_currency, format_decimal, is_currency
 
 DEFAULT_CULTURE = "en-GB"
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -30,15 +30,13 @@ def format_money(amount: Decimal, currency_code: str | None, culture: str | None
     locale = babel_locale(culture)
     if not currency_code:
         return format_decimal_plain(amount, locale)
-    try:
-        return format_currency(amount, currency_code, locale=locale)
-    except UnknownCurrencyError:
+    # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
+    if not is_currency(currency_code, locale):
         return f"{format_decimal_plain(amount, locale)} {currency_code}"
+    return format_currency(amount, currency_code, locale=locale)
 
 
 def format_decimal_plain(amount: Decimal, locale: Locale) -> str:
-    from babel.numbers import format_decimal
-
     return format_decimal(amount, format="#,##0.00", locale=locale)
 
 

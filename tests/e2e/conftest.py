@@ -247,6 +247,15 @@ class Gate:
             self.problems.append(f"vnu {label}: {error}")
         if page.context_js_enabled:  # type: ignore[attr-defined]
             self._axe(page, label)
+            self._fits_the_width(page, label)
+
+    def _fits_the_width(self, page: Page, label: str) -> None:
+        # A page that scrolls sideways on a phone is broken, whatever its tests say.
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            self.problems.append(f"layout {label}: {overflow}px wider than the window")
 
     def _axe(self, page: Page, label: str) -> None:
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):

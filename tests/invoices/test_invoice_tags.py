@@ -1,0 +1,174 @@
+"""The invoice template tags, rendered the way the pages render them."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+
+from invoices import links
+from portal.nexudus.records import Business, Currency, Invoice
+
+TODAY = date(2026, 3, 10)
+GBP = Currency(code="GBP", name="British Pound", format="£0,0.00")
+NBSP = "\xa0"
+
+
+def _location(culture: str | None) -> Business:
+    return Business(
+        id=1,
+        name="The Space",
+        web_address=None,
+        currency=GBP,
+        language_culture=culture,
+        time_zone="Europe/London",
+    )
+
+
+def _invoice(**fields) -> Invoice:
+    values = {
+        "id": 42,
+        "number": "INV-42",
+        "paid": False,
+        "draft": False,
+        "credit_note": False,
+        "total_amount": Decimal("1234.50"),
+        "currency": GBP,
+        "due_date": TODAY + timedelta(days=7),
+    }
+    values.update(fields)
+    return Invoice(**values)
+
+
+def _render(source: str, culture: str | None = "en-GB", **context) -> str:
+    template = Template("{% load invoice_tags %}" + source)
+    return template.render(Context({"location": _location(culture), "today": TODAY, **context}))
+
+
+# --- money and day ------------------------------------------------------------------------------
+
+
+def test_it_writes_money_the_british_way_for_an_en_gb_location() -> None:
+    rendered = _render("{% money amount code %}", amount=Decimal("1234.5"), code="GBP")
+    assert rendered == "£1,234.50"
+
+
+def test_it_writes_money_the_portuguese_way_for_a_pt_pt_location() -> None:
+    rendered = _render("{% money amount code %}", "pt-PT", amount=Decimal("1234.5"), code="EUR")
+    assert rendered == f"1{NBSP}234,50{NBSP}€"
+
+
+def test_it_writes_nothing_for_no_amount() -> None:
+    assert _render("[{% money amount code %}]", amount=None, code="GBP") == "[]"
+
+
+def test_it_writes_money_the_default_way_without_a_location() -> None:
+    template = Template("{% load invoice_tags %}{% money amount code %}")
+    rendered = template.render(Context({"amount": Decimal("1234.5"), "code": "GBP"}))
+    assert rendered == "£1,234.50"
+
+
+def test_it_writes_a_day_the_way_each_location_writes_it() -> None:
+    value = datetime(2026, 10, 1, 23, 59)
+    assert _render("{% day value %}", "en-GB", value=value) == "1 Oct 2026"
+    assert _render("{% day value %}", "pt-PT", value=value) == "01/10/2026"
+    assert _render("[{% day value %}]", "en-GB", value=None) == "[]"
+
+
+# --- totals -------------------------------------------------------------------------------------
+
+
+def test_it_shows_the_total_nexudus_formatted_when_there_is_one() -> None:
+    invoice = _invoice(total_formatted="£1,234.50 (incl. VAT)")
+    assert _render("{% invoice_total invoice %}", invoice=invoice) == "£1,234.50 (incl. VAT)"
+
+
+def test_it_formats_the_total_itself_when_nexudus_sent_none() -> None:
+    invoice = _invoice(total_formatted=None)
+    assert _render("{% invoice_total invoice %}", "en-GB", invoice=invoice) == "£1,234.50"
+    assert _render("{% invoice_total invoice %}", "pt-PT", invoice=invoice) == (
+        f"1{NBSP}234,50{NBSP}£"
+    )
+
+
+def test_it_shows_the_formatted_total_as_the_amount_due_when_nothing_is_paid_yet() -> None:
+    formatted = "GBP 1,234.50"
+    unpaid = _invoice(total_formatted=formatted, due_amount=Decimal("1234.50"))
+    unknown_due = _invoice(total_formatted=formatted, due_amount=None)
+    assert _render("{% amount_due invoice %}", invoice=unpaid) == formatted
+    assert _render("{% amount_due invoice %}", invoice=unknown_due) == formatted
+
+
+def test_it_formats_what_is_left_to_pay_on_a_part_paid_invoice() -> None:
+    invoice = _invoice(total_formatted="GBP 1,234.50", due_amount=Decimal("234.5"))
+    assert _render("{% amount_due invoice %}", "en-GB", invoice=invoice) == "£234.50"
+    assert _render("{% amount_due invoice %}", "pt-PT", invoice=invoice) == f"234,50{NBSP}£"
+
+
+def test_it_formats_the_amount_due_itself_when_nexudus_sent_no_formatted_total() -> None:
+    invoice = _invoice(total_formatted=None, due_amount=None)
+    assert _render("{% amount_due invoice %}", invoice=invoice) == "£1,234.50"
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("tag", ["invoice_total", "amount_due"])
+def test_it_escapes_markup_in_the_formatted_total(tag) -> None:
+    invoice = _invoice(total_formatted=SCRIPT)
+    rendered = _render(f"{{% {tag} invoice %}}", invoice=invoice)
+    assert "<script>" not in rendered
+    assert html.unescape(rendered) == SCRIPT
+
+
+def test_it_escapes_markup_in_the_invoice_number() -> None:
+    rendered = _render("{{ invoice.number }}", invoice=_invoice(number=SCRIPT))
+    assert "<script>" not in rendered
+    assert html.unescape(rendered) == SCRIPT
+
+
+def test_it_escapes_markup_in_a_currency_code() -> None:
+    rendered = _render("{% money amount code %}", amount=Decimal("1"), code="<b>")
+    assert "<b>" not in rendered
+    assert "&lt;b&gt;" in rendered
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def test_it_gives_the_status_against_the_day_in_the_context() -> None:
+    invoice = _invoice(due_date=TODAY - timedelta(days=1))
+    source = "{% invoice_status invoice as state %}{{ state.kind }}: {{ state.label }}"
+    assert _render(source, invoice=invoice) == "overdue: Overdue by 1 day"
+    later = _render(source, invoice=invoice, today=TODAY + timedelta(days=1))
+    assert later == "overdue: Overdue by 2 days"
+
+
+def test_it_gives_the_paid_day_in_the_locations_way() -> None:
+    invoice = _invoice(paid=True, paid_on=datetime(2026, 10, 1, 9, 0))
+    source = "{% invoice_status invoice as state %}{{ state.label }}"
+    assert _render(source, "en-GB", invoice=invoice) == "Paid on 1 Oct 2026"
+    assert _render(source, "pt-PT", invoice=invoice) == "Paid on 01/10/2026"
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def test_it_links_a_member_to_our_own_pdf_route() -> None:
+    assert _render("{% member_pdf_href invoice %}", invoice=_invoice(id=42)) == "/invoices/42/pdf/"
+    assert _render("{% member_pdf_href invoice %}", invoice=_invoice(id=7)) == "/invoices/7/pdf/"
+
+
+def test_it_links_a_guest_straight_to_nexudus_with_the_token_escaped(settings) -> None:
+    settings.NEXUDUS_BASE_URL = "https://base.spaces.nexudus.com"
+    settings.NEXUDUS_TRUSTED_HOSTS = ["base.spaces.nexudus.com", "*.spaces.nexudus.com"]
+    token = 'a&b="<x>"'
+    rendered = _render("{% guest_pdf_href 42 token %}", token=token)
+    assert html.unescape(rendered) == links.guest_pdf_url(42, token)
+    assert rendered.startswith("https://base.spaces.nexudus.com/api/public/billing/invoices/42/")
+    assert not any(char in rendered for char in "<>\"'")
