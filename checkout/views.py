@@ -148,7 +148,7 @@ def _register(request: HttpRequest, purchase: Purchase) -> HttpResponse:
     if _is_registered(purchase):
         return _render_account(request, purchase, "already", status=200)
     try:
-        client.register_by_token(purchase.invoice_id, token=purchase.session_id)
+        registration = client.register_by_token(purchase.invoice_id, token=purchase.session_id)
     except (client.Unauthorized, client.NotFound):
         logger.info("checkout registration refused upstream (%s)", purchase.gateway.name)
         if request.htmx:
@@ -159,7 +159,31 @@ def _register(request: HttpRequest, purchase: Purchase) -> HttpResponse:
         return _render_account(request, purchase, "failed", status=503)
     cache.set(f"checkout-registered:{purchase.cache_key}", True, timeout=REGISTERED_SECONDS)
     logger.info("guest account created (%s)", purchase.gateway.name)
-    return _render_account(request, purchase, "created", status=200)
+    signed_in = _sign_in_with(request, registration.token)
+    return _render_account(request, purchase, "signed_in" if signed_in else "created", status=200)
+
+
+def _sign_in_with(request: HttpRequest, one_time_token: str) -> bool:
+    """Sign the new customer in when Nexudus swaps the registration's token for a session.
+
+    Whether that token allows it is not documented (UNCERTAIN); when it does not, the page
+    tells the guest how to sign in instead.
+    """
+    try:
+        tokens = client.exchange_token(one_time_token)
+        me = client.get_me(tokens.access_token)
+    except client.NexudusError as error:
+        logger.info("guest account created; not signed in (%s)", type(error).__name__)
+        return False
+    try:
+        business = client.get_business(tokens.access_token)
+    except client.NexudusError:
+        business = None
+    # Exchanged sessions are refreshed with the customer's e-mail as client_id (reference §1a).
+    members.start_member_session(request, tokens, me.email or "", me, business)
+    request.member = members.current_member(request)  # type: ignore[attr-defined]
+    logger.info("guest signed in after creating an account")
+    return True
 
 
 def _is_registered(purchase: Purchase) -> bool:

@@ -216,8 +216,9 @@ class LogEntry:
 
     @property
     def is_write(self) -> bool:
-        """A request that changes data. Signing in (`/api/token`) does not count."""
-        return self.method in {"POST", "PUT", "PATCH", "DELETE"} and self.path != "/api/token"
+        """A request that changes data. Signing in (token, exchange) does not count."""
+        signing_in = self.path in {"/api/token", "/api/sys/users/exchange"}
+        return self.method in {"POST", "PUT", "PATCH", "DELETE"} and not signing_in
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -256,6 +257,8 @@ class SandboxState:
     refresh_tokens: dict[str, _RefreshToken] = field(default_factory=dict)
     # One live refresh token per (person id, client_id).
     refresh_by_client: dict[tuple[int, str], str] = field(default_factory=dict)
+    # One-time JWTs already swapped for a session by /api/sys/users/exchange.
+    exchanged: set[str] = field(default_factory=set)
     log: list[LogEntry] = field(default_factory=list)
     pdf_cache: dict[int, bytes] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -330,6 +333,7 @@ class SandboxApp:
                     endpoint="register_by_token",
                     methods=["POST"],
                 ),
+                Rule("/api/sys/users/exchange", endpoint="exchange", methods=["POST"]),
                 Rule("/password-recovery", endpoint="password_recovery", methods=["GET"]),
                 Rule("/_sandbox/health", endpoint="control_health", methods=["GET"]),
                 Rule("/_sandbox/log", endpoint="control_log", methods=["GET"]),
@@ -733,6 +737,36 @@ class SandboxApp:
                 checkout.register_token = tokens.sign(payload, self.state.secret)
             token = checkout.register_token
         return _json({"Token": token})
+
+    def _on_exchange(self, request: Request) -> Response:
+        """Swap a one-time JWT for a session (reference §1e). The sandbox issues such JWTs only
+        from registerByToken, so a guest who just created an account is signed in by it.
+
+        Reading chosen (UNCERTAIN upstream): the Token that registerByToken returns is such a
+        one-time JWT; the session's client_id is the customer's e-mail, the documented default.
+        """
+        token = request.args.get("token")
+        if not token:
+            return _json({"Message": "The token is required."}, 400)
+        claims = tokens.verify(token, self.state.secret, self.clock.timestamp())
+        if claims is None or claims.get("scope") != "invoice":
+            raise _Halt(_unauthorized())
+        with self.state.lock:
+            if token in self.state.exchanged:
+                raise _Halt(_unauthorized())
+            self.state.exchanged.add(token)
+        person = self.data.people.get(int(claims.get("sub", 0)))
+        if person is None or not person.registered:
+            raise _Halt(_unauthorized())
+        issued = self._issue_tokens(person, person.email)
+        return _json(
+            {
+                "token": issued["access_token"],
+                "token_type": issued["token_type"],
+                "expires_in": issued["expires_in"],
+                "refresh_token": issued["refresh_token"],
+            }
+        )
 
     def _checkout(self, token: str | None, allow_register_token: bool) -> GuestCheckout:
         if token:

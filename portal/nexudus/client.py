@@ -285,6 +285,17 @@ def register_by_token(invoice_id: int, *, token: str) -> Registration:
     return _parse(response, Registration.from_json)
 
 
+@sensitive_variables()
+def exchange_token(token: str, *, valid_for_minutes: int = 1440) -> Tokens:
+    """Swap a one-time JWT (e.g. the Token registerByToken returns) for a session (§1e).
+
+    Never retried: the JWT works once. Unauthorized means it cannot sign anyone in.
+    """
+    params = {"token": token, "validForInMinutes": valid_for_minutes}
+    response = get_session().post(_url("/api/sys/users/exchange"), params=params)
+    return _parse(response, Tokens.from_json)
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 

@@ -206,7 +206,8 @@ class Tokens:
     def from_json(cls, data: Any) -> Tokens:
         obj = root(data, "token response")
         return cls(
-            access_token=req(obj, "access_token", as_=_as_str),
+            # /api/token says access_token; /api/sys/users/exchange calls the same thing token.
+            access_token=req(obj, "access_token", "token", as_=_as_str),
             refresh_token=req(obj, "refresh_token", as_=_as_str),
             # Lifetimes differ between tenants and docs: always read it, never assume.
             expires_in=req(obj, "expires_in", as_=_as_int),

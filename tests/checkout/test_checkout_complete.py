@@ -153,14 +153,33 @@ def test_creating_the_account_works_once_and_says_so_the_second_time(client, san
     client.get(_url("paypal"))
     created = client.post(_url("paypal"))
     assert created.status_code == 200
-    assert "Your account is ready." in _page(created)
-    assert 'href="/login/"' in _page(created)
+    assert "Your account is ready, and you are signed in." in _page(created)
+    assert "Sign out" in _page(created)
     again = client.post(_url("paypal"))
     assert "You already have an account for this purchase" in _page(again)
     assert len([e for e in sandbox.app.writes() if e.path.endswith(REGISTER)]) == 1
     reloaded = client.get(_url("paypal"))
     assert "You already have an account for this purchase" in _page(reloaded)
     assert "Create your account" not in _page(reloaded)
+
+
+def test_the_new_customer_is_signed_in_and_finds_the_invoice(client, sandbox) -> None:
+    invoice_id, _, email = GUEST_CHECKOUTS["stripe"]
+    client.post(_url("stripe"))
+    guest = sandbox.app.data.person_by_email(email)
+    assert f"Hello, {guest.full_name}" in _page(client.get("/"))
+    assert f"/invoices/{invoice_id}/pdf/" in _page(client.get("/invoices/"))
+
+
+def test_when_nexudus_will_not_sign_them_in_the_page_says_how_to(client, sandbox) -> None:
+    sandbox.app.knobs.update(fault="500", fault_path_prefix="/api/sys/users/exchange")
+    response = client.post(_url("spreedly"))
+    page = _page(response)
+    assert response.status_code == 200
+    assert "Your account is ready." in page
+    assert "Forgotten your password?" in page
+    assert 'href="/login/"' in page
+    assert client.get("/").status_code == 302
 
 
 def test_a_repeat_from_another_browser_is_harmless_too(sandbox) -> None:
@@ -190,7 +209,7 @@ def test_with_htmx_the_register_button_swaps_in_place(client, sandbox) -> None:
     fragment = _page(response)
     assert fragment.lstrip().startswith('<section id="account-box"')
     assert "<html" not in fragment
-    assert "Your account is ready." in fragment
+    assert "Your account is ready, and you are signed in." in fragment
 
 
 def test_registering_needs_a_csrf_token(sandbox) -> None:

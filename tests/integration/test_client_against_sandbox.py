@@ -218,3 +218,16 @@ def test_a_trickling_sandbox_is_cut_at_the_deadline(sandbox, ada_tokens, quick_u
     sandbox.app.knobs.update(fault="trickle", trickle_interval=0.5)
     with pytest.raises(client.Unavailable):
         client.get_business(ada_tokens.access_token)
+
+
+def test_the_registration_token_signs_the_new_customer_in_once(sandbox) -> None:
+    invoice_id, session_id, email = GUEST_CHECKOUTS["paypal"]
+    registration = client.register_by_token(invoice_id, token=session_id)
+    tokens = client.exchange_token(registration.token)
+    assert client.get_me(tokens.access_token).email == email
+    renewed = client.refresh(tokens.refresh_token, client_id=email)
+    assert renewed.access_token != tokens.access_token
+    with pytest.raises(client.Unauthorized):
+        client.exchange_token(registration.token)
+    with pytest.raises(client.Unauthorized):
+        client.exchange_token(session_id)
