@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from portal import members, throttle
+from portal.csrf import accepts_own_posts_without_origin
 from portal.nexudus import client
 
 logger = logging.getLogger("portal.checkout")
@@ -101,6 +102,7 @@ def parse_purchase(invoice_id: int, query: dict[str, list[str]]) -> Purchase:
 
 
 @members.public
+@accepts_own_posts_without_origin
 @secret_page
 @require_http_methods(["GET", "POST"])
 def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
