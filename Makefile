@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export PORT ?= 8000
 export SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format sandbox clean browser-tools
+.PHONY: run test lint format sandbox clean browser-tools screenshots
 
 # Debian packages the browser gate needs; installed only when missing (CI runs as root).
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -39,6 +39,10 @@ test: $(STAMP) browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## make screenshots: every staff-preview state at 1280 px and 375 px, into screenshots/.
+screenshots: $(STAMP) browser-tools
+	$(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

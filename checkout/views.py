@@ -109,7 +109,7 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     address = throttle.client_address(request)
     wait = PER_CLIENT.retry_after(address)
     if wait is not None:
-        response = _render(request, "busy", status=429)
+        response = render_state(request, "busy", status=429)
         response["Retry-After"] = str(wait)
         return response
     PER_CLIENT.record_failure(address)
@@ -117,17 +117,17 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
         purchase = parse_purchase(invoice_id, dict(request.GET.lists()))
     except BadLink as error:
         logger.info("checkout link refused: bad %s", error)
-        return _render(request, "bad_link", status=400)
+        return render_state(request, "bad_link", status=400)
     if request.method == "POST":
         return _register(request, purchase)
-    return _landing(request, purchase)
+    return landing(request, purchase)
 
 
-def _landing(request: HttpRequest, purchase: Purchase) -> HttpResponse:
+def landing(request: HttpRequest, purchase: Purchase) -> HttpResponse:
     state = _verify(purchase)
     if state != "ready":
-        return _render(request, state, purchase, status=_STATUS[state])
-    return _render(request, "ready", purchase, registered=_is_registered(purchase))
+        return render_state(request, state, purchase, status=_STATUS[state])
+    return render_state(request, "ready", purchase, registered=_is_registered(purchase))
 
 
 def _verify(purchase: Purchase) -> str:
@@ -155,7 +155,7 @@ def _register(request: HttpRequest, purchase: Purchase) -> HttpResponse:
         logger.info("checkout registration refused upstream (%s)", purchase.gateway.name)
         if request.htmx:
             return _render_account(request, purchase, "rejected", status=404)
-        return _render(request, "rejected", purchase, status=404)
+        return render_state(request, "rejected", purchase, status=404)
     except client.NexudusError:
         logger.warning("checkout registration failed upstream")
         return _render_account(request, purchase, "failed", status=503)
@@ -203,7 +203,7 @@ _TITLES = {
 }
 
 
-def _render(
+def render_state(
     request: HttpRequest,
     state: str,
     purchase: Purchase | None = None,
@@ -229,6 +229,6 @@ def _render_account(
         # htmx only swaps 2xx answers; the fragment itself says what went wrong.
         context = {"purchase": purchase, "account": account}
         return render(request, "checkout/includes/account.html", context)
-    return _render(
+    return render_state(
         request, "ready", purchase, status=status, registered=account != "failed", account=account
     )

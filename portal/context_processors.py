@@ -11,4 +11,5 @@ def shell(request: HttpRequest) -> dict[str, object]:
     return {
         "member": getattr(request, "member", None),
         "location": members.current_location(request) if hasattr(request, "session") else None,
+        "preview": getattr(request, "preview", None),
     }

@@ -12,6 +12,7 @@ the winner's tokens are written to the session store at once so the others can p
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import secrets
 import time
@@ -286,7 +287,11 @@ def call_all_as_member(
     if tokens.expires_soon(clock()):
         tokens = refresh_tokens(request, tokens)
     access_token = tokens.access_token
-    futures = {name: _CALLS.submit(call, access_token) for name, call in calls.items()}
+    # Each call runs in a copy of this thread's context, so a preview's stand-in goes along.
+    futures = {
+        name: _CALLS.submit(contextvars.copy_context().run, call, access_token)
+        for name, call in calls.items()
+    }
     results: dict[str, T | client.NexudusError] = {}
     for name, future in futures.items():
         try:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("invoices/", include("invoices.urls")),
     path("checkout/", include("checkout.urls")),
+    path("preview/", include("portal.preview.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

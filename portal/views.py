@@ -68,7 +68,7 @@ def login(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
         if request.member is not None:  # type: ignore[attr-defined]
             return redirect(next_url)
-        return _render_login(request, next_url, step=_step_for(request))
+        return render_login(request, next_url, step=_step_for(request))
     if "totp" in request.POST:
         return _sign_in_with_code(request, next_url)
     return _sign_in_with_password(request, next_url)
@@ -98,7 +98,7 @@ def _sign_in_with_password(request: HttpRequest, next_url: str) -> HttpResponse:
     request.session.pop(PENDING_KEY, None)
     if not email or not password:
         error = _("Enter your e-mail address and your password.")
-        return _render_login(request, next_url, email=email, error=error, status=400)
+        return render_login(request, next_url, email=email, error=error, status=400)
     throttled = _throttled(request, email, next_url)
     if throttled is not None:
         return throttled
@@ -107,7 +107,7 @@ def _sign_in_with_password(request: HttpRequest, next_url: str) -> HttpResponse:
         tokens = client.sign_in(email, password, client_id=client_id)
     except client.TwoFactorRequired:
         _remember_pending(request, PendingSignIn(email, password, client_id, _expiry()))
-        return _render_login(request, next_url, step="totp")
+        return render_login(request, next_url, step="totp")
     except client.NexudusError as error:
         return _refused(request, next_url, email, error)
     return _finish_sign_in(request, next_url, tokens, client_id)
@@ -117,11 +117,11 @@ def _sign_in_with_code(request: HttpRequest, next_url: str) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         notice = _("That took a little too long. Please sign in again.")
-        return _render_login(request, next_url, notice=notice, status=400)
+        return render_login(request, next_url, notice=notice, status=400)
     code = request.POST.get("totp", "").strip().replace(" ", "")
     if not TOTP_PATTERN.match(code):
         error = _("Enter the 6-digit code from your authenticator app.")
-        return _render_login(request, next_url, step="totp", error=error, status=400)
+        return render_login(request, next_url, step="totp", error=error, status=400)
     throttled = _throttled(request, pending.email, next_url, step="totp")
     if throttled is not None:
         return throttled
@@ -133,7 +133,7 @@ def _sign_in_with_code(request: HttpRequest, next_url: str) -> HttpResponse:
         throttle.record_sign_in_failure(pending.email, throttle.client_address(request))
         logger.info("sign-in refused: wrong 2FA code")
         error = _("That code did not work. Check your authenticator app and try again.")
-        return _render_login(request, next_url, step="totp", error=error, status=400)
+        return render_login(request, next_url, step="totp", error=error, status=400)
     except client.NexudusError as error:
         request.session.pop(PENDING_KEY, None)
         return _refused(request, next_url, pending.email, error)
@@ -164,19 +164,29 @@ def _refused(
     if isinstance(error, client.InvalidCredentials):
         throttle.record_sign_in_failure(email, throttle.client_address(request))
         logger.info("sign-in refused: invalid credentials")
+    elif isinstance(error, client.MustResetPassword):
+        logger.info("sign-in refused: password reset required")
+    else:
+        logger.warning("sign-in failed upstream: %s", type(error).__name__)
+    return refusal_page(request, next_url, email, error)
+
+
+def refusal_page(
+    request: HttpRequest, next_url: str, email: str, error: client.NexudusError
+) -> HttpResponse:
+    """The sign-in page after Nexudus said no (or nothing): what the member sees, no more."""
+    if isinstance(error, client.InvalidCredentials):
         # One message for a wrong password, an unknown address and a suspended account alike:
         # the page must not tell anyone which addresses have accounts.
         message = _("That e-mail address and password do not match an account here.")
-        return _render_login(request, next_url, email=email, error=message, status=400)
+        return render_login(request, next_url, email=email, error=message, status=400)
     if isinstance(error, client.MustResetPassword):
-        logger.info("sign-in refused: password reset required")
-        return _render_login(request, next_url, email=email, must_reset=True, status=400)
-    logger.warning("sign-in failed upstream: %s", type(error).__name__)
+        return render_login(request, next_url, email=email, must_reset=True, status=400)
     message = _(
         "We could not reach the booking system just now, so you are not signed in yet. "
         "Please try again in a moment."
     )
-    return _render_login(request, next_url, email=email, error=message, status=503)
+    return render_login(request, next_url, email=email, error=message, status=503)
 
 
 def _throttled(
@@ -190,7 +200,7 @@ def _throttled(
     message = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
         "minutes": minutes
     }
-    response = _render_login(request, next_url, email=email, step=step, error=message, status=429)
+    response = render_login(request, next_url, email=email, step=step, error=message, status=429)
     response["Retry-After"] = str(wait)
     return response
 
@@ -233,7 +243,7 @@ _NOTICES = {
 }
 
 
-def _render_login(
+def render_login(
     request: HttpRequest,
     next_url: str,
     *,

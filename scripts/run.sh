@@ -35,6 +35,10 @@ fi
 
 "$BIN/python" manage.py migrate --noinput --verbosity 0
 "$BIN/python" manage.py collectstatic --noinput --verbosity 0
+if [ "${#pids[@]}" -gt 0 ]; then
+  # Sandbox mode only: a demo staff account for /preview/ (the command refuses anything else).
+  "$BIN/python" manage.py create_demo_staff
+fi
 echo "Portal: http://127.0.0.1:${PORT}"
 "$BIN/python" manage.py runserver "127.0.0.1:${PORT}" &
 pids+=("$!")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from invoices import links, status
 from portal import formatting
+from portal.nexudus import client
 from portal.nexudus.records import Invoice
 
 register = template.Library()
@@ -60,10 +61,24 @@ def invoice_status(context: template.Context, invoice: Invoice) -> status.Status
 @register.simple_tag
 def member_pdf_href(invoice: Invoice) -> str:
     """A member's PDF link: our route, which mints the short-lived upstream link at click time."""
+    sample = client.current_stand_in()
+    if sample is not None:
+        # In a staff preview: a sample PDF from the sandbox's generator, never a member's.
+        return reverse("preview:invoice_pdf", args=[sample.person_key, invoice.id])
     return reverse("invoices:pdf", args=[invoice.id])
+
+
+@register.simple_tag
+def statement_pdf_href() -> str:
+    sample = client.current_stand_in()
+    if sample is not None:
+        return reverse("preview:statement_pdf", args=[sample.person_key])
+    return reverse("invoices:statement")
 
 
 @register.simple_tag
 def guest_pdf_href(invoice_id: int, gateway_token: str, web_address: str | None = None) -> str:
     """A guest's PDF link, straight to Nexudus: the gateway session id does not expire soon."""
+    if client.current_stand_in() is not None:
+        return reverse("preview:guest_pdf", args=[invoice_id])
     return links.guest_pdf_url(invoice_id, gateway_token, web_address)

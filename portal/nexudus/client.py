@@ -15,10 +15,12 @@ arguments no caller should pass). The base URL is read from settings at call tim
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -130,6 +132,37 @@ def get_session() -> NexudusSession:
     return _session
 
 
+# Staff preview renders the real views on sample data: for the duration of a `stand_in(...)`
+# block, and only in that thread (a ContextVar), every endpoint function answers from the
+# stand-in instead of Nexudus. Nothing else in the process notices.
+_stand_in: ContextVar[Any] = ContextVar("nexudus_stand_in", default=None)
+
+
+@contextmanager
+def stand_in(backend: Any) -> Iterator[None]:
+    token = _stand_in.set(backend)
+    try:
+        yield
+    finally:
+        _stand_in.reset(token)
+
+
+def current_stand_in() -> Any:
+    """The stand-in answering for Nexudus in this thread, or None (the normal case)."""
+    return _stand_in.get()
+
+
+def answered_by_stand_in(function: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        backend = _stand_in.get()
+        if backend is not None:
+            return getattr(backend, function.__name__)(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
 @contextmanager
 def use_session(session: NexudusSession) -> Iterator[NexudusSession]:
     """Route every call through `session` for the duration (tests: fake clocks, short timeouts)."""
@@ -144,6 +177,7 @@ def use_session(session: NexudusSession) -> Iterator[NexudusSession]:
 # --- Sign-in ------------------------------------------------------------------------------------
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def sign_in(email: str, password: str, *, client_id: str, totp: str | None = None) -> Tokens:
     """Password grant (reference §1a). Raises a SignInRefused subclass when Nexudus says no."""
@@ -153,6 +187,7 @@ def sign_in(email: str, password: str, *, client_id: str, totp: str | None = Non
     return _token_grant(form, client_id=client_id, refusals=_sign_in_refusal)
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def refresh(refresh_token: str, *, client_id: str) -> Tokens:
     """Refresh grant (reference §1b). Unauthorized means the member must sign in again.
@@ -198,18 +233,21 @@ def _refresh_refusal(error: str | None) -> NexudusError:
 # --- The member ---------------------------------------------------------------------------------
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_me(access_token: str) -> Me:
     """The signed-in user, their customer profiles and default location (reference §1g)."""
     return _parse(_get("/api/public/coworkers/profiles", access_token), Me.from_json)
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_business(access_token: str) -> Business:
     """The location of the session: name, currency, culture, time zone (reference §7b)."""
     return _parse(_get("/api/public/businesses/current", access_token), Business.from_json)
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_media_token(access_token: str) -> MediaToken:
     """A ~60 s JWT for PDF downloads (reference §2a): fetch it right before use, never store it."""
@@ -219,6 +257,7 @@ def get_media_token(access_token: str) -> MediaToken:
 # --- Invoices -----------------------------------------------------------------------------------
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def list_invoices(
     access_token: str,
@@ -248,6 +287,7 @@ def list_invoices(
     return _parse(response, lambda data: InvoicePage.from_json(data, page=page, size=size))
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_invoice(
     access_token: str, invoice_id: int, *, fields: Sequence[str] | None = None
@@ -258,12 +298,14 @@ def get_invoice(
     return _parse(_get(path, access_token, params=params), Invoice.from_json)
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_invoice_pdf(invoice_id: int, *, media_token: str) -> bytes:
     """The invoice PDF, authorised by a fresh media JWT (reference §2a, §3b)."""
     return _pdf(f"/api/public/billing/invoices/{_id(invoice_id)}/pdf", {"t": media_token})
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_invoice_pdf_by_token(invoice_id: int, *, token: str) -> bytes:
     """A guest's invoice PDF, authorised by the checkout token (reference §4e, §4f)."""
@@ -271,12 +313,14 @@ def get_invoice_pdf_by_token(invoice_id: int, *, token: str) -> bytes:
     return _pdf(path, {"token": token})
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def get_statement_pdf(*, media_token: str) -> bytes:
     """One PDF statement over all the member's invoices (reference §3b)."""
     return _pdf("/api/public/billing/invoices/statements/pdf", {"t": media_token})
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def register_by_token(invoice_id: int, *, token: str) -> Registration:
     """Turn a paid guest checkout into a customer (reference §4f). Never retried: it creates."""
@@ -285,6 +329,7 @@ def register_by_token(invoice_id: int, *, token: str) -> Registration:
     return _parse(response, Registration.from_json)
 
 
+@answered_by_stand_in
 @sensitive_variables()
 def exchange_token(token: str, *, valid_for_minutes: int = 1440) -> Tokens:
     """Swap a one-time JWT (e.g. the Token registerByToken returns) for a session (§1e).
