@@ -15,5 +15,7 @@ urlpatterns = [
     path("checkout/", include("checkout.urls")),
     path("preview/", include("portal.preview.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
+    path("robots.txt", views.robots),
     path("admin/", admin.site.urls),
 ]

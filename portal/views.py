@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,25 @@ class PendingSignIn:
 def healthz(request: HttpRequest) -> HttpResponse:
     # Liveness only: it must answer even when Nexudus is down, so it calls nothing upstream.
     return HttpResponse("ok", content_type="text/plain")
+
+
+@members.public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
+ROBOTS = """User-agent: *
+Disallow: /
+"""
+
+
+@members.public
+@require_GET
+def robots(request: HttpRequest) -> HttpResponse:
+    # Nothing here is for search engines: member pages are private and checkout links are secrets.
+    return HttpResponse(ROBOTS, content_type="text/plain")
 
 
 @require_GET

@@ -113,6 +113,13 @@ def portal_server(
         env=env,
         check=True,
     )
+    subprocess.run(
+        [sys.executable, "manage.py", "create_demo_staff"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     log_path = workdir / "portal.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

@@ -127,3 +127,12 @@ def test_a_failing_view_gets_the_styled_500_page_without_details(settings) -> No
     assert "secret-detail-that-must-not-leak" not in page
     assert "Traceback" not in page
     _assert_security_headers(response)
+
+
+def test_robots_are_kept_out_and_the_favicon_is_found(client: Client) -> None:
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert "Disallow: /" in robots.content.decode()
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 301
+    assert favicon["Location"].startswith("/static/img/favicon")

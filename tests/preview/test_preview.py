@@ -91,7 +91,7 @@ def test_pdf_links_in_previews_download_samples_never_a_members_document(staff) 
         links |= set(re.findall(r'href="(/preview/sample/[^"]+)"', page))
     assert any("statement" in link for link in links)
     assert any("/guest/" in link for link in links)
-    for link in sorted(links)[:6] + [next(link for link in links if "/guest/" in link)]:
+    for link in [*sorted(links)[:6], next(link for link in links if "/guest/" in link)]:
         response = staff.get(link)
         assert response.status_code == 200, link
         assert response.content.startswith(b"%PDF"), link
