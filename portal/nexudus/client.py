@@ -153,6 +153,7 @@ def current_stand_in() -> Any:
 
 
 def answered_by_stand_in(function: Callable[..., T]) -> Callable[..., T]:
+    # Goes under @sensitive_variables(), so this frame's arguments are hidden in error reports.
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         backend = _stand_in.get()
@@ -177,8 +178,8 @@ def use_session(session: NexudusSession) -> Iterator[NexudusSession]:
 # --- Sign-in ------------------------------------------------------------------------------------
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def sign_in(email: str, password: str, *, client_id: str, totp: str | None = None) -> Tokens:
     """Password grant (reference §1a). Raises a SignInRefused subclass when Nexudus says no."""
     form = {"grant_type": "password", "username": email, "password": password}
@@ -187,8 +188,8 @@ def sign_in(email: str, password: str, *, client_id: str, totp: str | None = Non
     return _token_grant(form, client_id=client_id, refusals=_sign_in_refusal)
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def refresh(refresh_token: str, *, client_id: str) -> Tokens:
     """Refresh grant (reference §1b). Unauthorized means the member must sign in again.
 
@@ -233,22 +234,22 @@ def _refresh_refusal(error: str | None) -> NexudusError:
 # --- The member ---------------------------------------------------------------------------------
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_me(access_token: str) -> Me:
     """The signed-in user, their customer profiles and default location (reference §1g)."""
     return _parse(_get("/api/public/coworkers/profiles", access_token), Me.from_json)
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_business(access_token: str) -> Business:
     """The location of the session: name, currency, culture, time zone (reference §7b)."""
     return _parse(_get("/api/public/businesses/current", access_token), Business.from_json)
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_media_token(access_token: str) -> MediaToken:
     """A ~60 s JWT for PDF downloads (reference §2a): fetch it right before use, never store it."""
     return _parse(_get("/api/auth/media/customer", access_token), MediaToken.from_json)
@@ -257,8 +258,8 @@ def get_media_token(access_token: str) -> MediaToken:
 # --- Invoices -----------------------------------------------------------------------------------
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def list_invoices(
     access_token: str,
     *,
@@ -287,8 +288,8 @@ def list_invoices(
     return _parse(response, lambda data: InvoicePage.from_json(data, page=page, size=size))
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_invoice(
     access_token: str, invoice_id: int, *, fields: Sequence[str] | None = None
 ) -> Invoice:
@@ -298,30 +299,30 @@ def get_invoice(
     return _parse(_get(path, access_token, params=params), Invoice.from_json)
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_invoice_pdf(invoice_id: int, *, media_token: str) -> bytes:
     """The invoice PDF, authorised by a fresh media JWT (reference §2a, §3b)."""
     return _pdf(f"/api/public/billing/invoices/{_id(invoice_id)}/pdf", {"t": media_token})
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_invoice_pdf_by_token(invoice_id: int, *, token: str) -> bytes:
     """A guest's invoice PDF, authorised by the checkout token (reference §4e, §4f)."""
     path = f"/api/public/billing/invoices/{_id(invoice_id)}/pdfByToken"
     return _pdf(path, {"token": token})
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def get_statement_pdf(*, media_token: str) -> bytes:
     """One PDF statement over all the member's invoices (reference §3b)."""
     return _pdf("/api/public/billing/invoices/statements/pdf", {"t": media_token})
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def register_by_token(invoice_id: int, *, token: str) -> Registration:
     """Turn a paid guest checkout into a customer (reference §4f). Never retried: it creates."""
     path = f"/api/public/billing/invoices/{_id(invoice_id)}/registerByToken"
@@ -329,8 +330,8 @@ def register_by_token(invoice_id: int, *, token: str) -> Registration:
     return _parse(response, Registration.from_json)
 
 
-@answered_by_stand_in
 @sensitive_variables()
+@answered_by_stand_in
 def exchange_token(token: str, *, valid_for_minutes: int = 1440) -> Tokens:
     """Swap a one-time JWT (e.g. the Token registerByToken returns) for a session (§1e).
 
