@@ -136,3 +136,32 @@ def test_robots_are_kept_out_and_the_favicon_is_found(client: Client) -> None:
     favicon = client.get("/favicon.ico")
     assert favicon.status_code == 301
     assert favicon["Location"].startswith("/static/img/favicon")
+
+
+def test_redis_url_moves_cache_and_sessions_to_redis() -> None:
+    script = (
+        "from django.conf import settings; "
+        "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
+    )
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "django.contrib.sessions.backends.cache" in result.stdout
+    assert "django.core.cache.backends.redis.RedisCache" in result.stdout
+    env.pop("REDIS_URL")
+    default = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "django.contrib.sessions.backends.db" in default.stdout
+    assert "signed_cookies" not in default.stdout

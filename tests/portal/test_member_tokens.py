@@ -176,3 +176,27 @@ def test_an_expired_session_redirects_the_whole_window_for_htmx(member_session) 
     middleware = MemberSessionMiddleware(lambda r: HttpResponse())
     response = middleware.process_exception(request, members.SessionExpired())
     assert response["HX-Redirect"].startswith("/login/?next=%2Fsomewhere%2F")
+
+
+def test_a_page_whose_refresh_fails_sends_the_member_to_sign_in(
+    client: Client, sandbox, member
+) -> None:
+    sign_in(client, member)
+    _kill_access_tokens(sandbox)
+    with sandbox.app.state.lock:
+        sandbox.app.state.refresh_tokens.clear()
+    response = client.get("/invoices/?paid_page=2")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2Finvoices%2F%3Fpaid_page%3D2&reason=expired"
+    assert "Your session has ended" in client.get(response["Location"]).content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_a_page_survives_an_expired_access_token(client: Client, sandbox, member) -> None:
+    sign_in(client, member)
+    _kill_access_tokens(sandbox)
+    sandbox.app.clear_log()
+    response = client.get("/invoices/")
+    assert response.status_code == 200
+    assert "We could not load" not in response.content.decode()
+    assert _token_calls(sandbox) == 1
