@@ -102,8 +102,8 @@ def parse_purchase(invoice_id: int, query: dict[str, list[str]]) -> Purchase:
 
 
 @members.public
-@accepts_own_posts_without_origin
 @secret_page
+@accepts_own_posts_without_origin
 @require_http_methods(["GET", "POST"])
 def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     address = throttle.client_address(request)
@@ -123,17 +123,28 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return landing(request, purchase)
 
 
-def landing(request: HttpRequest, purchase: Purchase) -> HttpResponse:
-    state = _verify(purchase)
+def landing(request: HttpRequest, purchase: Purchase, *, remember: bool = True) -> HttpResponse:
+    """The landing page for a well-formed link. `remember=False` (staff preview) neither reads
+    nor writes the verification cache, so a preview never changes what a guest will see."""
+    state = _verify(purchase) if remember else confirm_with_nexudus(purchase)
     if state != "ready":
         return render_state(request, state, purchase, status=_STATUS[state])
     return render_state(request, "ready", purchase, registered=_is_registered(purchase))
 
 
 def _verify(purchase: Purchase) -> str:
-    """Does Nexudus know this checkout for this invoice? A read (the PDF), never a write."""
-    if cache.get(f"checkout-verified:{purchase.cache_key}"):
+    """Nexudus's answer for this checkout, remembered for a while when it is yes."""
+    key = f"checkout-verified:{purchase.cache_key}"
+    if cache.get(key):
         return "ready"
+    state = confirm_with_nexudus(purchase)
+    if state == "ready":
+        cache.set(key, True, timeout=VERIFIED_SECONDS)
+    return state
+
+
+def confirm_with_nexudus(purchase: Purchase) -> str:
+    """Does Nexudus know this checkout for this invoice? A read (the PDF), never a write."""
     try:
         client.get_invoice_pdf_by_token(purchase.invoice_id, token=purchase.session_id)
     except (client.Unauthorized, client.NotFound):
@@ -142,7 +153,6 @@ def _verify(purchase: Purchase) -> str:
     except client.NexudusError:
         logger.warning("checkout could not be verified: upstream failed")
         return "unavailable"
-    cache.set(f"checkout-verified:{purchase.cache_key}", True, timeout=VERIFIED_SECONDS)
     return "ready"
 
 

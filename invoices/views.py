@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -128,6 +129,7 @@ def _group_view(group: Group, options: ListOptions, result: InvoicePage | Except
 
 
 def _fetch(group: Group, options: ListOptions):
+    @sensitive_variables("access_token")
     def call(access_token: str) -> InvoicePage:
         return client.list_invoices(
             access_token,
@@ -188,12 +190,14 @@ def unpaid_panel(request: HttpRequest) -> dict[str, object]:
     }
 
 
+@sensitive_variables("access_token")
 def _panel_fetch(access_token: str) -> InvoicePage:
     return client.list_invoices(
         access_token, paid=False, credit_notes=False, size=PANEL_FETCH_SIZE, fields=ROW_FIELDS
     )
 
 
+@sensitive_variables("media_token")
 @require_GET
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Mint the upstream PDF link at click time: however old the page, the link works."""
@@ -205,7 +209,8 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
             ),
         )
         media_token = members.media_token(request)
-    except client.NotFound as error:
+    except (client.NotFound, client.Unauthorized) as error:
+        # Nexudus says 404 for unknown ids and may say 401 for someone else's: both are ours 404.
         logger.warning("invoice PDF refused: invoice not found for this member")
         raise Http404 from error
     except client.NexudusError:
@@ -215,6 +220,7 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
 
 
+@sensitive_variables("media_token")
 @require_GET
 def statement_pdf(request: HttpRequest) -> HttpResponse:
     try:

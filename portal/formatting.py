@@ -28,12 +28,16 @@ def babel_locale(culture: str | None) -> Locale:
 
 def format_money(amount: Decimal, currency_code: str | None, culture: str | None) -> str:
     locale = babel_locale(culture)
-    if not currency_code:
-        return format_decimal_plain(amount, locale)
-    # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
-    if not is_currency(currency_code, locale):
-        return f"{format_decimal_plain(amount, locale)} {currency_code}"
-    return format_currency(amount, currency_code, locale=locale)
+    try:
+        if not currency_code:
+            return format_decimal_plain(amount, locale)
+        # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
+        if not is_currency(currency_code, locale):
+            return f"{format_decimal_plain(amount, locale)} {currency_code}"
+        return format_currency(amount, currency_code, locale=locale)
+    except ArithmeticError:
+        # An amount Babel cannot format must not break the page: show it plainly.
+        return f"{amount} {currency_code or ''}".strip()
 
 
 def format_decimal_plain(amount: Decimal, locale: Locale) -> str:

@@ -23,12 +23,13 @@ from dataclasses import asdict, dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.debug import sensitive_variables
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.nexudus import client
@@ -135,12 +136,21 @@ def current_member(request: HttpRequest) -> Member | None:
     raw = request.session.get(MEMBER_KEY)
     if not isinstance(raw, dict) or read_tokens(request.session) is None:
         return None
-    return Member(**raw)
+    try:
+        return Member(**raw)
+    except TypeError:
+        # A session written by another release: treat it as signed out, never as a 500.
+        return None
 
 
 def current_location(request: HttpRequest) -> Location | None:
     raw = request.session.get(LOCATION_KEY)
-    return Location(**raw) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Location(**raw)
+    except TypeError:
+        return None
 
 
 def start_member_session(
@@ -148,6 +158,8 @@ def start_member_session(
 ) -> None:
     """Sign the member in: a new session key (no fixation), then tokens and who they are."""
     request.session.cycle_key()
+    # Back to the normal session lifetime (a pending 2FA step shortened it).
+    request.session.set_expiry(None)
     write_tokens(request.session, stored_tokens(tokens, client_id, generation=0))
     request.session[MEMBER_KEY] = asdict(member_from(me))
     if business is not None:
@@ -181,10 +193,13 @@ def location_from(business: Business) -> Location:
 # --- Calls on the member's behalf -------------------------------------------------------------
 
 
+@sensitive_variables()
 def call_as_member(request: HttpRequest, call: Callable[[str], T]) -> T:
     """Run `call(access_token)`, refreshing before expiry or once after a 401.
 
-    Raises SessionExpired when the tokens cannot be renewed; other client errors pass through.
+    Raises SessionExpired when the tokens cannot be renewed; other client errors pass through,
+    including a 401 that survives a successful refresh: Nexudus also answers 401 for "not
+    allowed", which must not sign the member out.
     """
     tokens = read_tokens(request.session)
     if tokens is None:
@@ -195,14 +210,10 @@ def call_as_member(request: HttpRequest, call: Callable[[str], T]) -> T:
         return call(tokens.access_token)
     except client.Unauthorized:
         tokens = refresh_tokens(request, tokens)
-        try:
-            return call(tokens.access_token)
-        except client.Unauthorized as error:
-            # A fresh token refused as well: this session is not coming back.
-            end_member_session(request)
-            raise SessionExpired from error
+        return call(tokens.access_token)
 
 
+@sensitive_variables()
 def refresh_tokens(request: HttpRequest, stale: StoredTokens) -> StoredTokens:
     """Renew `stale` once per session, however many requests ask at the same time."""
     session = request.session
@@ -221,7 +232,11 @@ def refresh_tokens(request: HttpRequest, stale: StoredTokens) -> StoredTokens:
         tokens = stored_tokens(renewed, stale.client_id, generation=stale.generation + 1)
         write_tokens(session, tokens)
         # Written now, not at the end of the response: the requests waiting on the lock read it.
-        session.save()
+        try:
+            session.save()
+        except UpdateError as error:
+            # The session was ended meanwhile (signed out in another tab).
+            raise SessionExpired from error
         return tokens
 
 
@@ -272,6 +287,7 @@ def keep_newest_tokens(session: SessionBase) -> None:
         write_tokens(session, stored)
 
 
+@sensitive_variables()
 def call_all_as_member(
     request: HttpRequest, calls: Mapping[str, Callable[[str], T]]
 ) -> dict[str, T | client.NexudusError]:
@@ -285,7 +301,11 @@ def call_all_as_member(
     if tokens is None:
         raise SessionExpired
     if tokens.expires_soon(clock()):
-        tokens = refresh_tokens(request, tokens)
+        try:
+            tokens = refresh_tokens(request, tokens)
+        except client.NexudusError as error:
+            # Nexudus is down for the refresh: every call fails the same, none with a 500.
+            return dict.fromkeys(calls, error)
     access_token = tokens.access_token
     # Each call runs in a copy of this thread's context, so a preview's stand-in goes along.
     futures = {
@@ -310,6 +330,7 @@ def _retry_as_member(request: HttpRequest, call: Callable[[str], T]) -> T | clie
         return error
 
 
+@sensitive_variables()
 def media_token(request: HttpRequest) -> str:
     """A media JWT for this member's downloads, from the shared cache when one is fresh.
 
@@ -319,6 +340,9 @@ def media_token(request: HttpRequest) -> str:
     member = current_member(request)
     if member is None:
         raise SessionExpired
+    if member.coworker_id is None and not member.email:
+        # Nothing tells this member apart from another: no cache at all.
+        return call_as_member(request, client.get_media_token).jwt
     identity = f"{member.coworker_id}|{member.email.lower()}".encode()
     key = f"media-jwt:{hashlib.sha256(identity).hexdigest()}"
     cached = cache.get(key)

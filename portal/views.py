@@ -233,6 +233,8 @@ def _expiry() -> float:
 
 
 def _remember_pending(request: HttpRequest, pending: PendingSignIn) -> None:
+    # The whole session lives no longer than the password in it: abandoned, both are gone.
+    request.session.set_expiry(PENDING_SECONDS)
     request.session[PENDING_KEY] = {
         "email": pending.email,
         "password": pending.password,

@@ -31,7 +31,8 @@ _MISSING = object()
 # Upstream numbers are ids, counts and money. Anything bigger is an attack on int()/Decimal
 # arithmetic (1E+999999999 is a valid JSON number), not data.
 _MAX_DIGITS = 18
-_MAX_MAGNITUDE = 30
+# No coworking invoice reaches a trillion; Babel cannot format amounts from 1E+26 on.
+_MAX_MAGNITUDE = 15
 
 
 class _Malformed(Exception):
@@ -49,7 +50,7 @@ def loads(body: bytes) -> Any:
     """Decode a JSON body with every non-integer number as Decimal."""
     try:
         return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, _Malformed, RecursionError) as e:
+    except (ValueError, ArithmeticError, _Malformed, RecursionError) as e:
         # The decoder's message can quote the body, which may be hostile.
         raise BadResponse("invalid JSON") from cause(e, keep_message=False)
 

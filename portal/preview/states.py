@@ -162,7 +162,7 @@ def _checkout(gateway: str, *, rejected: bool = False, down: bool = False, accou
                 return checkout_views.render_state(
                     fake, "ready", purchase, registered=True, account=account
                 )
-            return checkout_views.landing(fake, purchase)
+            return checkout_views.landing(fake, purchase, remember=False)
 
     return render_state
 

@@ -104,8 +104,8 @@ def portal_server(
         "NEXUDUS_TRUSTED_HOSTS": f"{sandbox_host},localhost:{e2e_sandbox.port}",
         "PORT": str(port),
         "HOST": "127.0.0.1",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "4",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "8",
     }
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
