@@ -34,7 +34,7 @@ VERIFIED_SECONDS = 10 * 60
 # Registration is remembered for long: a second "Create your account" must say it is done.
 REGISTERED_SECONDS = 90 * 24 * 3600
 # Guests are anonymous: a per-address budget keeps this page from being a guessing oracle.
-PER_CLIENT = throttle.Limit("checkout", max_failures=30, window_seconds=60)
+PER_CLIENT = throttle.Limit("checkout", max_count=30, window_seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
         response = render_state(request, "busy", status=429)
         response["Retry-After"] = str(wait)
         return response
-    PER_CLIENT.record_failure(address)
+    PER_CLIENT.record(address)
     try:
         purchase = parse_purchase(invoice_id, dict(request.GET.lists()))
     except BadLink as error:

@@ -201,16 +201,22 @@ def call_as_member(request: HttpRequest, call: Callable[[str], T]) -> T:
     including a 401 that survives a successful refresh: Nexudus also answers 401 for "not
     allowed", which must not sign the member out.
     """
-    tokens = read_tokens(request.session)
-    if tokens is None:
-        raise SessionExpired
-    if tokens.expires_soon(clock()):
-        tokens = refresh_tokens(request, tokens)
+    tokens = _usable_tokens(request)
     try:
         return call(tokens.access_token)
     except client.Unauthorized:
         tokens = refresh_tokens(request, tokens)
         return call(tokens.access_token)
+
+
+def _usable_tokens(request: HttpRequest) -> StoredTokens:
+    """The session's tokens, renewed first if they are about to expire."""
+    tokens = read_tokens(request.session)
+    if tokens is None:
+        raise SessionExpired
+    if tokens.expires_soon(clock()):
+        tokens = refresh_tokens(request, tokens)
+    return tokens
 
 
 @sensitive_variables()
@@ -261,16 +267,12 @@ def _newer_tokens_in_store(session: SessionBase, stale: StoredTokens) -> StoredT
     """Tokens another request saved after `stale` was read, adopted into this request's session."""
     if not session.session_key:
         return None
-    stored = read_tokens(_load_stored_session(session))
+    # A second store object on the same key reads what is saved now, not this request's copy.
+    stored = read_tokens(type(session)(session_key=session.session_key))
     if stored is None or stored.generation <= stale.generation:
         return None
     write_tokens(session, stored)
     return stored
-
-
-def _load_stored_session(session: SessionBase) -> SessionBase:
-    # A second store object on the same key reads what is saved now, not this request's copy.
-    return type(session)(session_key=session.session_key)
 
 
 def keep_newest_tokens(session: SessionBase) -> None:
@@ -280,11 +282,8 @@ def keep_newest_tokens(session: SessionBase) -> None:
     saves the session for any other reason it must not resurrect a dead refresh token.
     """
     mine = read_tokens(session)
-    if mine is None or not session.session_key:
-        return
-    stored = read_tokens(_load_stored_session(session))
-    if stored is not None and stored.generation > mine.generation:
-        write_tokens(session, stored)
+    if mine is not None:
+        _newer_tokens_in_store(session, mine)
 
 
 @sensitive_variables()
@@ -297,16 +296,11 @@ def call_all_as_member(
     others down. Tokens are renewed here, before the calls fan out, and only this thread ever
     touches the session; a call that still meets a 401 is retried through `call_as_member`.
     """
-    tokens = read_tokens(request.session)
-    if tokens is None:
-        raise SessionExpired
-    if tokens.expires_soon(clock()):
-        try:
-            tokens = refresh_tokens(request, tokens)
-        except client.NexudusError as error:
-            # Nexudus is down for the refresh: every call fails the same, none with a 500.
-            return dict.fromkeys(calls, error)
-    access_token = tokens.access_token
+    try:
+        access_token = _usable_tokens(request).access_token
+    except client.NexudusError as error:
+        # Nexudus is down for the refresh: every call fails the same, none with a 500.
+        return dict.fromkeys(calls, error)
     # Each call runs in a copy of this thread's context, so a preview's stand-in goes along.
     futures = {
         name: _CALLS.submit(contextvars.copy_context().run, call, access_token)

@@ -22,7 +22,7 @@ clock: Callable[[], float] = time.time
 @dataclass(frozen=True, slots=True)
 class Limit:
     name: str
-    max_failures: int
+    max_count: int
     window_seconds: int
 
     def _key(self, subject: str) -> str:
@@ -33,11 +33,11 @@ class Limit:
 
     def retry_after(self, subject: str) -> int | None:
         """Seconds until `subject` may try again, or None when it may try now."""
-        if cache.get(self._key(subject), 0) < self.max_failures:
+        if cache.get(self._key(subject), 0) < self.max_count:
             return None
         return self.window_seconds - int(clock() % self.window_seconds) or 1
 
-    def record_failure(self, subject: str) -> None:
+    def record(self, subject: str) -> None:
         key = self._key(subject)
         if not cache.add(key, 1, timeout=self.window_seconds + 5):
             try:
@@ -47,8 +47,8 @@ class Limit:
 
 
 # 10 per address per 15 minutes is at most 40 an hour, well under ASVS's 100 per account per hour.
-PER_EMAIL = Limit("email", max_failures=10, window_seconds=15 * 60)
-PER_CLIENT = Limit("client", max_failures=50, window_seconds=60 * 60)
+PER_EMAIL = Limit("email", max_count=10, window_seconds=15 * 60)
+PER_CLIENT = Limit("client", max_count=50, window_seconds=60 * 60)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -68,5 +68,5 @@ def sign_in_retry_after(email: str, address: str) -> int | None:
 
 
 def record_sign_in_failure(email: str, address: str) -> None:
-    PER_EMAIL.record_failure(email)
-    PER_CLIENT.record_failure(address)
+    PER_EMAIL.record(email)
+    PER_CLIENT.record(address)

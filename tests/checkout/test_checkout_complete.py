@@ -220,7 +220,7 @@ def test_registering_needs_a_csrf_token(sandbox) -> None:
 
 def test_a_flood_from_one_address_is_slowed_down(client, sandbox) -> None:
     statuses = [
-        client.get(_url("stripe")).status_code for _ in range(views.PER_CLIENT.max_failures + 1)
+        client.get(_url("stripe")).status_code for _ in range(views.PER_CLIENT.max_count + 1)
     ]
     assert statuses[-1] == 429
     assert set(statuses[:-1]) == {200}

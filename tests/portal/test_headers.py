@@ -15,6 +15,18 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`manage.py` in a process of its own, so settings are read afresh from `env`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_check_deploy_is_clean_with_production_settings() -> None:
     env = {
         **os.environ,
@@ -24,27 +36,13 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
         "NEXUDUS_BASE_URL": "https://myspace.spaces.nexudus.com",
     }
     env.pop("DJANGO_SECURE_SSL_REDIRECT", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off() -> None:
     env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": ""}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
@@ -54,14 +52,7 @@ def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off() -> No
 )
 def test_settings_fail_loudly_on_a_bad_value(name: str, value: str) -> None:
     env = {**os.environ, name: value}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _manage("check", env=env)
     assert result.returncode != 0
     assert name in result.stderr
 
@@ -144,24 +135,10 @@ def test_redis_url_moves_cache_and_sessions_to_redis() -> None:
         "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
     )
     env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = _manage("shell", "-c", script, env=env)
     assert "django.contrib.sessions.backends.cache" in result.stdout
     assert "django.core.cache.backends.redis.RedisCache" in result.stdout
     env.pop("REDIS_URL")
-    default = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    default = _manage("shell", "-c", script, env=env)
     assert "django.contrib.sessions.backends.db" in default.stdout
     assert "signed_cookies" not in default.stdout
