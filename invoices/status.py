@@ -1,6 +1,6 @@
 """What an invoice's state means to a member: its status in words, totals, urgency.
 
-Plain functions over `portal.nexudus.records.Invoice`, so they are tested without a request.
+Plain functions over `nexudus.records.Invoice`, so they are tested without a request.
 Every status is a word first; colour only repeats it.
 """
 
@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal import formatting
-from portal.nexudus.records import Invoice
+from nexudus.records import Invoice
+from web import formatting
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def outstanding_by_currency(invoices: Iterable[Invoice]) -> list[CurrencyTotal]:
         due = amount_due(invoice)
         if not counts_as_owed(invoice) or due is None:
             continue
-        code = invoice.currency.code if invoice.currency and invoice.currency.code else ""
+        code = invoice.currency_code or ""
         totals[code] = totals.get(code, Decimal(0)) + due
     return [CurrencyTotal(code, amount) for code, amount in sorted(totals.items())]
 

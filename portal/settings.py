@@ -75,6 +75,14 @@ NEXUDUS_BASE_URL = env_url("NEXUDUS_BASE_URL", "http://127.0.0.1:8001")
 NEXUDUS_TRUSTED_HOSTS = env_list(
     "NEXUDUS_TRUSTED_HOSTS", [urlsplit(NEXUDUS_BASE_URL).netloc, "*.spaces.nexudus.com"]
 )
+# The transport's limits for every Nexudus call (seconds, bytes; see nexudus.http.Transport).
+# Not environment variables: tuning them is a code change. Tests shorten them.
+NEXUDUS_HTTP: dict[str, float | int] = {
+    "connect_timeout": 3.05,
+    "read_timeout": 5.0,
+    "deadline": 8.0,
+    "max_retries": 2,
+}
 # Where a member who must choose a new password is sent: the space's own password recovery page.
 # The Nexudus docs describe that page but not its address (UNCERTAIN), so it can be set here.
 NEXUDUS_PASSWORD_RESET_URL = env_str(
@@ -91,9 +99,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "portal",
+    "web",
+    "members",
     "invoices",
     "checkout",
+    "preview",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -108,8 +119,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.middleware.MemberSessionMiddleware",
+    "members.middleware.MemberMiddleware",
+    "members.middleware.MemberRequiredMiddleware",
 ]
+LOGIN_URL = "login"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -125,7 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "portal.context_processors.shell",
+                "web.context_processors.shell",
             ],
         },
     },
@@ -213,7 +226,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         # Query strings on our routes can carry gateway session ids: never write them down.
-        "redact_query_strings": {"()": "portal.log_filters.RedactQueryStrings"},
+        "redact_query_strings": {"()": "web.logging.RedactQueryStrings"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},

@@ -8,12 +8,10 @@ from django.urls import include, path
 from portal import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("login/", views.login, name="login"),
-    path("logout/", views.logout, name="logout"),
+    path("", include("members.urls")),
     path("invoices/", include("invoices.urls")),
     path("checkout/", include("checkout.urls")),
-    path("preview/", include("portal.preview.urls")),
+    path("preview/", include("preview.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots),

@@ -1,7 +1,7 @@
 """`python -m sandbox --host 127.0.0.1 --port 8001`: serve the Nexudus stand-in.
 
 Knobs come from the environment: SANDBOX_LATENCY_MS, SANDBOX_FAULT, SANDBOX_FAULT_PATH,
-SANDBOX_FAULT_TIMES, SANDBOX_TRICKLE_INTERVAL, SANDBOX_ACCESS_TOKEN_LIFETIME.
+SANDBOX_FAULT_TIMES, SANDBOX_TRICKLE_INTERVAL_MS, SANDBOX_ACCESS_TOKEN_LIFETIME.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock:
@@ -52,3 +53,11 @@ class Clock:
             when = when.replace(tzinfo=UTC)
         with self._lock:
             self._offset = (when - datetime.now(tz=UTC)) / timedelta(seconds=1)
+
+
+def local_today(clock: Clock, time_zone: str = "Europe/London") -> date:
+    """The clock's date in the demo locations' time zone (UTC if tzdata is missing)."""
+    try:
+        return clock.now().astimezone(ZoneInfo(time_zone)).date()
+    except ZoneInfoNotFoundError:
+        return clock.now().date()

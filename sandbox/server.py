@@ -3,7 +3,6 @@ foreground (`python -m sandbox`)."""
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -12,8 +11,7 @@ from typing import Any, TextIO
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sandbox.app import SandboxApp
-
-_QUERY = re.compile(r"\?[^\s'\"]*")
+from web.logging import redact_query_strings
 
 
 class _Handler(WSGIRequestHandler):
@@ -41,7 +39,7 @@ class _Handler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         # Werkzeug's other messages ("Bad request syntax (...)") may quote the request line,
         # query string and all: keep them, minus anything after a "?".
-        self._write(_QUERY.sub("?...", message % args if args else message))
+        self._write(redact_query_strings(message % args if args else message))
 
     def _write(self, line: str) -> None:
         stream: TextIO | None = getattr(self.server, "sandbox_log_stream", None)

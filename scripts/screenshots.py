@@ -77,7 +77,7 @@ def main() -> int:
         import django
 
         django.setup()
-        from portal.preview.states import STATES
+        from preview.registry import STATES
 
         return _shoot(base, password, STATES)
     finally:

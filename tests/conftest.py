@@ -8,8 +8,6 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from portal.nexudus import client as nexudus_client
-from portal.nexudus.session import NexudusSession
 from sandbox.server import RunningSandbox, start_in_thread
 
 DEMO_PASSWORD = "demo-pass-1"
@@ -45,14 +43,16 @@ def sandbox(settings) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture(autouse=True)
-def quick_upstream() -> Iterator[NexudusSession]:
-    """Short timeouts and no real sleeping between retries, so failure tests stay fast."""
-    session = NexudusSession(
-        connect_timeout=1.0, read_timeout=2.0, deadline=3.0, sleep=lambda seconds: None
-    )
-    with nexudus_client.use_session(session):
-        yield session
-    session.close()
+def quick_upstream(settings) -> dict[str, float | int]:
+    """Short timeouts and no sleeping between retries, so failure tests stay fast."""
+    settings.NEXUDUS_HTTP = {
+        "connect_timeout": 1.0,
+        "read_timeout": 2.0,
+        "deadline": 3.0,
+        "max_retries": 2,
+        "backoff_factor": 0.0,
+    }
+    return settings.NEXUDUS_HTTP
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import runpy
@@ -11,13 +12,15 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from django.core.cache import cache
+from django.template import Context, Template
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkout import views
-from portal.log_filters import redact_query_strings
+from checkout import pages, views
+from nexudus import links
 from sandbox.data import GUEST_CHECKOUTS
+from web.logging import redact_query_strings
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +140,7 @@ def test_nexudus_failing_gets_a_retry_not_a_500(client, sandbox, fault) -> None:
 
 
 def test_nexudus_timing_out_gets_a_retry(client, sandbox) -> None:
-    sandbox.app.knobs.update(latency=5.0)
+    sandbox.app.knobs.update(latency_ms=5000)
     response = client.get(_url("paypal"))
     assert response.status_code == 503
 
@@ -288,3 +291,16 @@ def test_any_session_id_gives_a_clean_answer_and_no_unescaped_echo(
         if len(value) >= 4:
             assert value not in page
     assert "<script>" not in page
+
+
+def test_it_links_a_guest_straight_to_nexudus_with_the_token_escaped(settings) -> None:
+    settings.NEXUDUS_BASE_URL = "https://base.spaces.nexudus.com"
+    settings.NEXUDUS_TRUSTED_HOSTS = ["base.spaces.nexudus.com", "*.spaces.nexudus.com"]
+    token = 'a&b="<x>"'
+    purchase = pages.Purchase(42, pages.GATEWAYS[0], token)
+    rendered = Template("{{ pdf_url }}").render(
+        Context({"pdf_url": pages.nexudus_guest_pdf(purchase)})
+    )
+    assert html.unescape(rendered) == links.guest_pdf_url(42, token)
+    assert rendered.startswith("https://base.spaces.nexudus.com/api/public/billing/invoices/42/")
+    assert not any(char in rendered for char in "<>\"'")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from portal.preview.states import STATES
+from preview.registry import STATES
 from tests.e2e.conftest import Gate, PortalServer, open_page
 
 pytestmark = pytest.mark.e2e

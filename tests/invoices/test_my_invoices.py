@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from portal import formatting
 from sandbox.data import Invoice as SandboxInvoice
 from tests.conftest import Person, sign_in
+from web import formatting
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,7 @@ def test_the_credit_note_switch_swaps_both_groups_for_htmx(signed_in_member) -> 
 
 
 def test_my_invoices_costs_one_call_per_group_made_side_by_side(signed_in_member, sandbox) -> None:
-    sandbox.app.knobs.update(latency=0.3, fault_path_prefix=LIST)
+    sandbox.app.knobs.update(latency_ms=300, fault_path_prefix=LIST)
     sandbox.app.clear_log()
     signed_in_member.get("/invoices/")
     calls = sandbox.app.calls(LIST)

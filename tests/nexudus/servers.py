@@ -132,3 +132,37 @@ def send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def answering(*statuses: int, body: bytes = b'{"Records": []}') -> Handler:
+    """A handler that answers the given statuses in turn, then keeps answering the last."""
+    remaining = list(statuses)
+
+    def handle(handler: BaseHTTPRequestHandler) -> None:
+        status = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        send(handler, status, body if 200 <= status < 300 else b"<h1>upstream says no</h1>")
+
+    return handle
+
+
+@contextmanager
+def unanswered_port_url() -> Iterator[str]:
+    """A URL whose connections never complete: the listener's backlog is full and nothing is
+    accepted, so Linux drops new SYNs and a connect waits until its timeout."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            with suppress(BlockingIOError, OSError):
+                filler.connect(("127.0.0.1", port))
+            fillers.append(filler)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()

@@ -12,8 +12,9 @@ from typing import NoReturn
 import pytest
 from django.views.debug import ExceptionReporter
 
-from portal.nexudus import client
-from portal.nexudus.session import NexudusSession
+import nexudus
+from nexudus.api import Api
+from nexudus.http import Transport
 
 from .servers import closed_port_url, http_server, send
 
@@ -44,8 +45,8 @@ def fake_nexudus(handler: BaseHTTPRequestHandler) -> None:
         send(handler, 200, json.dumps({"jwt": MEDIA_JWT}).encode())
     elif path.endswith("/registerByToken"):
         send(handler, 200, json.dumps({"Token": REGISTERED}).encode())
-    elif path == "/api/public/billing/invoices/7/pdf":
-        send(handler, 503, f"down, your token was {MEDIA_JWT}".encode(), "text/plain")
+    elif path == "/api/public/billing/invoices/7/pdfByToken":
+        send(handler, 503, f"down, your token was {GATEWAY_ID}".encode(), "text/plain")
     elif path.endswith("pdf") or path.endswith("pdfByToken"):
         send(handler, 200, PDF, "application/pdf")
     else:
@@ -56,9 +57,12 @@ def fake_nexudus(handler: BaseHTTPRequestHandler) -> None:
 def fake_base_url(settings: object) -> Iterator[str]:
     with http_server(fake_nexudus) as server:
         settings.NEXUDUS_BASE_URL = server.base_url  # type: ignore[attr-defined]
-        session = NexudusSession(sleep=lambda seconds: None, deadline=3.0)
-        with client.use_session(session):
-            yield server.base_url
+        yield server.base_url
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api(Transport(sleep=lambda seconds: None, deadline=3.0))
 
 
 def everything_written(records: list[logging.LogRecord]) -> str:
@@ -73,47 +77,47 @@ def error_text(error: BaseException) -> str:
     return "".join(traceback.format_exception(error)) + repr(error)
 
 
-def test_it_never_writes_a_secret_down_even_at_debug(fake_base_url, caplog, settings, monkeypatch):
+def test_it_never_writes_a_secret_down_even_at_debug(
+    fake_base_url, api, caplog, settings, monkeypatch
+):
     # Only pytest's capturing handlers: a handler with its own redacting filter (the project's
     # console handler) would rewrite the records first and hide what urllib3 really logged.
     root = logging.getLogger()
     captures = [h for h in root.handlers if isinstance(h, type(caplog.handler))]
     monkeypatch.setattr(root, "handlers", captures)
     caplog.set_level(logging.DEBUG)
-    for name in ("urllib3", "requests", "portal.nexudus"):
+    for name in ("urllib3", "requests", "nexudus"):
         caplog.set_level(logging.DEBUG, logger=name)
     errors: list[BaseException] = []
 
-    tokens = client.sign_in("ada@example.com", PASSWORD, client_id="nexudus.portal.ada")
-    client.refresh(tokens.refresh_token, client_id="nexudus.portal.ada")
-    media = client.get_media_token(tokens.access_token)
-    client.get_invoice_pdf(12, media_token=media.jwt)
-    client.get_statement_pdf(media_token=media.jwt)
-    client.get_invoice_pdf_by_token(12, token=GATEWAY_ID)
-    client.register_by_token(12, token=GATEWAY_ID)
+    tokens = api.sign_in("ada@example.com", PASSWORD, client_id="nexudus.portal.ada")
+    api.refresh(tokens.refresh_token, client_id="nexudus.portal.ada")
+    api.get_media_token(tokens.access_token)
+    api.get_invoice_pdf_by_token(12, token=GATEWAY_ID)
+    api.register_by_token(12, token=GATEWAY_ID)
     for failing in (
-        lambda: client.sign_in("ada@example.com", f"wrong {PASSWORD}", client_id="c"),
-        lambda: client.get_me(tokens.access_token),
-        lambda: client.get_invoice_pdf(7, media_token=media.jwt),
+        lambda: api.sign_in("ada@example.com", f"wrong {PASSWORD}", client_id="c"),
+        lambda: api.get_me(tokens.access_token),
+        lambda: api.get_invoice_pdf_by_token(7, token=GATEWAY_ID),
     ):
-        with pytest.raises(client.NexudusError) as caught:
+        with pytest.raises(nexudus.NexudusError) as caught:
             failing()
         errors.append(caught.value)
     settings.NEXUDUS_BASE_URL = closed_port_url()
-    with pytest.raises(client.Unavailable) as caught:
-        client.get_invoice_pdf_by_token(12, token=GATEWAY_ID)
+    with pytest.raises(nexudus.Unavailable) as caught:
+        api.get_invoice_pdf_by_token(12, token=GATEWAY_ID)
     errors.append(caught.value)
 
     written = everything_written(caplog.records)
     assert "urllib3.connectionpool" in written  # urllib3 really did log at DEBUG
-    assert "GET /api/public/billing/invoices/12/pdf -> 200" in written
+    assert "GET /api/public/billing/invoices/12/pdfByToken -> 200" in written
     for secret in SECRETS:
         assert secret not in written
         for error in errors:
             assert secret not in error_text(error)
 
 
-class ExplodingSession(NexudusSession):
+class ExplodingSession(Transport):
     """A bug deep inside a call: the error report must not show the caller's secrets."""
 
     def request(self, *args: object, **kwargs: object) -> NoReturn:  # type: ignore[override]
@@ -123,8 +127,8 @@ class ExplodingSession(NexudusSession):
 def test_it_hides_secrets_from_django_error_reports_of_unexpected_failures(settings):
     settings.DEBUG = False
     settings.NEXUDUS_BASE_URL = "https://myspace.spaces.nexudus.test"
-    with client.use_session(ExplodingSession()), pytest.raises(RuntimeError) as caught:
-        client.get_invoice_pdf_by_token(12, token=GATEWAY_ID)
+    with pytest.raises(RuntimeError) as caught:
+        Api(ExplodingSession()).get_invoice_pdf_by_token(12, token=GATEWAY_ID)
 
     report = ExceptionReporter(None, caught.type, caught.value, caught.tb)
     frames = report.get_traceback_data()["frames"]

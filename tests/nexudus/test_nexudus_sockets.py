@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from portal.nexudus import client
-from portal.nexudus.session import NexudusSession
+import nexudus
+from nexudus.http import Transport
 
 from .servers import closed_port_url, http_server, raw_server, read_request_head, send, trickle
 
@@ -28,15 +28,15 @@ BODY = b'{"Records": []}'
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
 
-def short_session(**overrides: float) -> NexudusSession:
+def short_session(**overrides: float) -> Transport:
     options: dict[str, float] = {"connect_timeout": 0.5, "read_timeout": 5.0, "deadline": 1.0}
     options.update(overrides)
-    return NexudusSession(sleep=lambda seconds: None, **options)  # type: ignore[arg-type]
+    return Transport(sleep=lambda seconds: None, **options)  # type: ignore[arg-type]
 
 
-def timed_failure(session: NexudusSession, url: str) -> tuple[client.NexudusError, float]:
+def timed_failure(session: Transport, url: str) -> tuple[nexudus.NexudusError, float]:
     started = time.monotonic()
-    with pytest.raises(client.NexudusError) as caught:
+    with pytest.raises(nexudus.NexudusError) as caught:
         session.get(url)
     return caught.value, time.monotonic() - started
 
@@ -53,7 +53,7 @@ def test_it_cuts_a_body_trickling_one_byte_at_a_time_at_the_deadline():
     with raw_server(behave) as server:
         error, elapsed = timed_failure(short_session(), f"{server.base_url}/slow")
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "deadline exceeded"
     assert 0.8 < elapsed < 3  # the read timeout (5 s) never fires: the deadline does
     assert len(server.accepted) == 1
@@ -69,7 +69,7 @@ def test_it_cuts_a_chunked_body_trickling_one_chunk_at_a_time_at_the_deadline():
     with raw_server(behave) as server:
         error, elapsed = timed_failure(short_session(), f"{server.base_url}/slow")
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert 0.8 < elapsed < 3
 
 
@@ -81,7 +81,7 @@ def test_it_cuts_a_server_trickling_its_status_line_and_headers_at_the_deadline(
     with raw_server(behave) as server:
         error, elapsed = timed_failure(short_session(), f"{server.base_url}/slow")
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "deadline exceeded"
     assert 0.8 < elapsed < 3
 
@@ -96,21 +96,21 @@ def test_it_gives_up_on_a_silent_server_after_the_read_timeout_without_retrying(
         error, elapsed = timed_failure(session, f"{server.base_url}/silent")
         accepted = len(server.accepted)
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "read timeout"
     assert elapsed < 3
     assert accepted == 1  # a server that took the request and went quiet is not asked again
 
 
 def test_it_gives_up_on_a_closed_port_after_two_retries(caplog):
-    caplog.set_level(logging.INFO, logger="portal.nexudus")
+    caplog.set_level(logging.INFO, logger="nexudus")
     url = f"{closed_port_url()}/api/public/coworkers/profiles"
 
     error, elapsed = timed_failure(short_session(), url)
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "connection failed"
-    attempts = [r.getMessage() for r in caplog.records if r.name == "portal.nexudus"]
+    attempts = [r.getMessage() for r in caplog.records if r.name == "nexudus"]
     assert [message[-13:] for message in attempts] == [
         "(attempt 1/3)",
         "(attempt 2/3)",
@@ -172,7 +172,7 @@ def test_it_caps_what_a_gzip_bomb_expands_to_not_what_it_weighs():
 
     with http_server(respond) as server:
         session = short_session(max_body_bytes=1024 * 1024, deadline=5.0)
-        with pytest.raises(client.BadResponse) as caught:
+        with pytest.raises(nexudus.BadResponse) as caught:
             session.get(f"{server.base_url}/bomb")
 
     assert caught.value.reason == "body too large"
@@ -216,7 +216,7 @@ def test_it_never_follows_a_redirect_to_another_host():
 
         with http_server(redirect) as upstream:
             session = short_session()
-            with pytest.raises(client.BadResponse):
+            with pytest.raises(nexudus.BadResponse):
                 session.get(
                     f"{upstream.base_url}/api/public/coworkers/profiles",
                     headers={"Authorization": "Bearer access-abc"},
@@ -280,7 +280,7 @@ def test_it_refuses_an_untrusted_certificate_without_retrying(self_signed):
         error, _ = timed_failure(short_session(), f"{https}/api/public/coworkers/profiles")
         accepted = len(server.accepted)
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "TLS failure"
     assert accepted == 1
 
@@ -299,6 +299,6 @@ def test_it_cuts_a_trickle_over_tls_at_the_deadline(self_signed, monkeypatch):
         session = short_session()
         error, elapsed = timed_failure(session, f"{https}/slow")
 
-    assert isinstance(error, client.Unavailable)
+    assert isinstance(error, nexudus.Unavailable)
     assert error.reason == "deadline exceeded"
     assert 0.8 < elapsed < 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from decimal import Decimal
 from importlib import import_module
 
@@ -9,11 +11,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from portal import formatting, members
-from portal.nexudus import client as nexudus
-from portal.nexudus import records
+import nexudus
+from members.session import MEMBER_KEY
+from members.tokens import SessionTokenStore, read_tokens, write_tokens
+from nexudus import records
 from sandbox.data import GUEST_CHECKOUTS
 from tests.conftest import DEMO_PASSWORD, sign_in
+from web import formatting
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +28,11 @@ def _session_of(browser: Client):
 
 
 def test_my_invoices_survives_a_refresh_that_nexudus_cannot_answer(
-    signed_in_member: Client, sandbox, monkeypatch
+    signed_in_member: Client, sandbox
 ) -> None:
-    tokens = members.read_tokens(_session_of(signed_in_member))
-    monkeypatch.setattr(members, "clock", lambda: tokens.expires_at - 10)
+    session = _session_of(signed_in_member)
+    write_tokens(session, replace(read_tokens(session), expires_at=time.time() + 10))
+    session.save()
     sandbox.app.knobs.update(fault="503", fault_path_prefix="/api/token")
     response = signed_in_member.get("/invoices/")
     assert response.status_code == 200
@@ -37,17 +42,15 @@ def test_my_invoices_survives_a_refresh_that_nexudus_cannot_answer(
 def test_a_401_that_survives_a_refresh_does_not_sign_the_member_out(
     signed_in_member: Client, sandbox
 ) -> None:
-    from django.test import RequestFactory
-
-    request = RequestFactory().get("/")
-    request.session = _session_of(signed_in_member)
+    store = SessionTokenStore(_session_of(signed_in_member))
+    client = nexudus.MemberClient(nexudus.default_api(), store)
 
     def forbidden(access_token: str) -> None:
         raise nexudus.Unauthorized("not allowed")
 
     with pytest.raises(nexudus.Unauthorized):
-        members.call_as_member(request, forbidden)
-    assert members.read_tokens(_session_of(signed_in_member)) is not None
+        client.call(forbidden)
+    assert read_tokens(_session_of(signed_in_member)) is not None
     assert signed_in_member.get("/").status_code == 200
 
 
@@ -65,7 +68,7 @@ def test_money_babel_cannot_format_is_shown_plainly() -> None:
 def test_a_preview_never_changes_what_a_real_guest_sees(sandbox) -> None:
     from django.contrib.auth import get_user_model
 
-    from portal.preview.states import SAMPLE_SESSIONS
+    from preview.samples import GUEST_CHECKOUTS as SAMPLES
 
     staff = Client()
     staff.force_login(get_user_model().objects.create_user("p", password="x", is_staff=True))
@@ -73,7 +76,7 @@ def test_a_preview_never_changes_what_a_real_guest_sees(sandbox) -> None:
     rejected = staff.get("/preview/checkout/rejected/").content.decode()
     assert "We could not find this purchase" in rejected
 
-    guest = Client().get(f"/checkout/complete/39001/?stripe_session_id={SAMPLE_SESSIONS['stripe']}")
+    guest = Client().get(f"/checkout/complete/39001/?stripe_session_id={SAMPLES['stripe'][1]}")
     assert guest.status_code == 404
 
 
@@ -98,7 +101,7 @@ def test_a_csrf_failure_on_the_checkout_page_keeps_its_secret_headers(sandbox) -
 def test_a_session_from_another_release_reads_as_signed_out(client: Client, sandbox, member):
     sign_in(client, member)
     session = _session_of(client)
-    session[members.MEMBER_KEY] = {**session[members.MEMBER_KEY], "added_later": 1}
+    session[MEMBER_KEY] = {**session[MEMBER_KEY], "added_later": 1}
     session.save()
     assert client.get("/login/").status_code == 200
     assert client.get("/").status_code == 302

@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from portal.preview.states import STATES
+from preview.registry import STATES
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_only_the_state_page_may_be_framed_and_it_can_send_nothing(staff, client
 
 
 def test_each_preview_is_logged_with_the_staff_member(staff, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="portal.preview")
+    caplog.set_level(logging.INFO, logger="preview")
     staff.get("/preview/invoices/typical/")
     user = get_user_model().objects.get(username="pat")
     assert f"staff {user.pk} previewed invoices/typical" in caplog.text

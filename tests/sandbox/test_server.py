@@ -130,13 +130,3 @@ def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
         process.terminate()
         _, rest = process.communicate(timeout=5)
     assert "secret-jwt-value" not in rest
-
-
-def test_it_serves_a_password_recovery_page_so_the_demo_link_is_not_dead() -> None:
-    from werkzeug.test import Client
-
-    from sandbox.app import SandboxApp
-
-    response = Client(SandboxApp()).get("/password-recovery")
-    assert response.status_code == 200
-    assert "Password recovery" in response.get_data(as_text=True)

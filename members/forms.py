@@ -1,0 +1,50 @@
+"""The forms members post: sign-in, the two-step code. Every POST goes through one of these."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+MAX_EMAIL_LENGTH = 254
+MAX_PASSWORD_LENGTH = 1024
+TOTP_PATTERN = re.compile(r"^\d{6}$")
+
+
+class SignInForm(forms.Form):
+    email = forms.CharField(required=False, strip=True)
+    password = forms.CharField(required=False, strip=False)
+    next = forms.CharField(required=False)
+
+    def clean_email(self) -> str:
+        # Longer than any address can be: keep what fits, Nexudus will refuse it anyway.
+        return self.cleaned_data["email"][:MAX_EMAIL_LENGTH]
+
+    def clean_password(self) -> str:
+        return self.cleaned_data["password"][:MAX_PASSWORD_LENGTH]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("email") or not data.get("password"):
+            raise forms.ValidationError(_("Enter your e-mail address and your password."))
+        return data
+
+
+class CodeForm(forms.Form):
+    totp = forms.CharField(required=False)
+    next = forms.CharField(required=False)
+
+    def clean_totp(self) -> str:
+        code = self.cleaned_data["totp"].strip().replace(" ", "")
+        if not TOTP_PATTERN.match(code):
+            raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."))
+        return code
+
+
+def first_error(form: forms.Form) -> str:
+    """The one message the sign-in page shows for a form that did not validate."""
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return ""

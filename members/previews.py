@@ -1,0 +1,64 @@
+"""Staff preview states of the dashboard and sign-in (see preview.registry)."""
+
+from __future__ import annotations
+
+from members.pages import dashboard_page, refusal_page, sign_in_page
+from nexudus import InvalidCredentials, MustResetPassword, NexudusError, Unavailable
+from preview.registry import State, register, register_page
+from preview.samples import PEOPLE, SampleClient, SampleLinks
+from web.formatting import location_today
+from web.pages import Page
+
+
+def _dashboard(person: str, *, down: bool = False):
+    def build() -> Page:
+        today = location_today(PEOPLE[person].home.time_zone)
+        client = SampleClient(person, down=down)
+        return dashboard_page(client, today, links=SampleLinks(person))
+
+    return build
+
+
+def _refused(error: NexudusError):
+    return lambda: refusal_page(error, next_url="/", email="ada@example.com")
+
+
+register_page("dashboard", "Dashboard", 10)
+register(State("dashboard", "overdue", "Overdue unpaid invoices", _dashboard("ada"), "ada"))
+register(State("dashboard", "nothing-unpaid", "Nothing unpaid", _dashboard("empty"), "empty"))
+register(State("dashboard", "nexudus-down", "Nexudus down", _dashboard("ada", down=True), "ada"))
+
+register_page("sign-in", "Sign in", 30)
+register(State("sign-in", "form", "The form", lambda: sign_in_page(next_url="/"), path="/login/"))
+register(
+    State(
+        "sign-in",
+        "wrong-password",
+        "Wrong password",
+        _refused(InvalidCredentials("preview")),
+        path="/login/",
+    )
+)
+register(
+    State(
+        "sign-in",
+        "two-factor",
+        "The 2FA step",
+        lambda: sign_in_page(next_url="/", step="totp", email="grace@example.com"),
+        path="/login/",
+    )
+)
+register(
+    State(
+        "sign-in",
+        "must-reset",
+        "Must reset password",
+        _refused(MustResetPassword("preview")),
+        path="/login/",
+    )
+)
+register(
+    State(
+        "sign-in", "nexudus-down", "Nexudus down", _refused(Unavailable("preview")), path="/login/"
+    )
+)

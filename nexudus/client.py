@@ -1,0 +1,307 @@
+"""A Nexudus client bound to one browser session: what views call, as `request.nexudus`.
+
+    page = request.nexudus.list_invoices(InvoiceQuery(paid=False))
+
+The client takes the member's tokens from a `TokenStore` (the server-side session), renews the
+access token shortly before it expires or once after a 401, and retries the call. Views never
+see a token, build a closure or know that a refresh happened.
+
+Refresh tokens rotate upstream and there is one per client_id, so two concurrent requests of
+one member must never both refresh: the loser would replay a dead refresh token and sign the
+member out. Refreshes are therefore single-flight per session (the store's lock), and the
+winner's tokens are saved at once so the others pick them up instead of refreshing again.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from django.core.cache import cache
+from django.views.decorators.debug import sensitive_variables
+
+from nexudus.api import FIRST_PAGE, Api, InvoiceQuery
+from nexudus.errors import NexudusError, SessionExpired, Unauthorized, Unavailable
+from nexudus.records import Business, Invoice, InvoicePage, Me, Registration, Tokens
+
+T = TypeVar("T")
+
+# Refresh this long before the access token's stated expiry, so a call never starts with a
+# token that dies on the way.
+REFRESH_MARGIN_SECONDS = 120
+# Media tokens live about 60 s upstream; a cached one keeps at least 20 s for the redirect.
+MEDIA_TOKEN_CACHE_SECONDS = 40
+
+# Upstream calls of one page run side by side. Bounded per process, like the connection pool.
+_CALLS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="nexudus-call")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTokens:
+    """A member's token pair as a session keeps it."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    client_id: str
+    # Grows by one at every refresh, so a stale copy of the session never wins over a newer one.
+    generation: int = 0
+
+    def __repr__(self) -> str:
+        return f"StoredTokens(generation={self.generation}, expires_at={self.expires_at:.0f})"
+
+    def expires_soon(self, now: float) -> bool:
+        return now >= self.expires_at - REFRESH_MARGIN_SECONDS
+
+    @classmethod
+    def issued(
+        cls, tokens: Tokens, client_id: str, now: float, generation: int = 0
+    ) -> StoredTokens:
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=now + tokens.expires_in,
+            client_id=client_id,
+            generation=generation,
+        )
+
+
+class TokenStore(Protocol):
+    """Where one browser session keeps its tokens (members.tokens implements it)."""
+
+    def load(self) -> StoredTokens | None:
+        """This request's copy."""
+
+    def load_saved(self) -> StoredTokens | None:
+        """What the shared store holds right now (another request may have saved newer)."""
+
+    def keep(self, tokens: StoredTokens) -> None:
+        """Put tokens in this request's copy; saved with the session."""
+
+    def save(self, tokens: StoredTokens) -> None:
+        """Keep and save at once, so requests waiting on the refresh lock can read them."""
+
+    def refresh_lock(self) -> AbstractContextManager[bool]:
+        """Hold the session's refresh lock; yields False if it could not be had in time."""
+
+    def end(self) -> None:
+        """The session is over (its tokens are dead)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """What signing in brings back: the tokens, who the member is, and their location."""
+
+    tokens: Tokens
+    me: Me
+    business: Business | None
+
+
+class MemberClient:
+    """The Nexudus calls one browser session makes, anonymous or signed in."""
+
+    def __init__(
+        self,
+        api: Api,
+        store: TokenStore | None = None,
+        *,
+        identity: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api = api
+        self.store = store
+        # Who the member is, for per-member caches (never a token): None caches nothing.
+        self.identity = identity
+        self.clock = clock
+
+    # --- Signing in (no member yet) ---------------------------------------------------------
+
+    @sensitive_variables()
+    def sign_in(
+        self, email: str, password: str, *, client_id: str, totp: str | None = None
+    ) -> Welcome:
+        """The password grant, then who the member is and where, asked side by side."""
+        tokens = self.api.sign_in(email, password, client_id=client_id, totp=totp)
+        return self._welcome(tokens)
+
+    @sensitive_variables()
+    def exchange(self, one_time_token: str) -> Welcome:
+        """Sign a new customer in with the one-time token registerByToken returned."""
+        return self._welcome(self.api.exchange_token(one_time_token))
+
+    @sensitive_variables()
+    def _welcome(self, tokens: Tokens) -> Welcome:
+        context = contextvars.copy_context()
+        business = _CALLS.submit(context.run, self.api.get_business, tokens.access_token)
+        me = self.api.get_me(tokens.access_token)
+        try:
+            location: Business | None = business.result()
+        except NexudusError:
+            # The location's name and locale are niceties; sign the member in without them.
+            location = None
+        return Welcome(tokens, me, location)
+
+    # --- Guests -----------------------------------------------------------------------------
+
+    @sensitive_variables()
+    def guest_pdf(self, invoice_id: int, *, token: str) -> bytes:
+        return self.api.get_invoice_pdf_by_token(invoice_id, token=token)
+
+    @sensitive_variables()
+    def register_guest(self, invoice_id: int, *, token: str) -> Registration:
+        return self.api.register_by_token(invoice_id, token=token)
+
+    # --- The member's own -------------------------------------------------------------------
+
+    def business(self) -> Business:
+        return self.call(self.api.get_business)
+
+    def list_invoices(self, query: InvoiceQuery = FIRST_PAGE) -> InvoicePage:
+        return self.call(self.api.list_invoices, query)
+
+    def list_invoices_each(
+        self, queries: Sequence[InvoiceQuery]
+    ) -> list[InvoicePage | NexudusError]:
+        """Several pages at once, so a page costs one upstream round trip, not several.
+
+        Each result is the page or its NexudusError, so one failing group never takes the
+        others down.
+        """
+        return self.call_each(self.api.list_invoices, queries)
+
+    def get_invoice(self, invoice_id: int, *, fields: Sequence[str] | None = None) -> Invoice:
+        return self.call(self.api.get_invoice, invoice_id, fields=fields)
+
+    @sensitive_variables()
+    def media_token(self) -> str:
+        """A media JWT for this member's downloads, from the shared cache when one is fresh.
+
+        Nexudus media tokens live about 60 s. Cached for less than that, a token still has
+        time left when the browser follows the redirect; keyed by member, it never serves
+        anyone else.
+        """
+        if not self.identity:
+            return self.call(self.api.get_media_token).jwt
+        key = f"media-jwt:{hashlib.sha256(self.identity.encode()).hexdigest()}"
+        cached = cache.get(key)
+        if isinstance(cached, str) and cached:
+            return cached
+        jwt = self.call(self.api.get_media_token).jwt
+        cache.set(key, jwt, timeout=MEDIA_TOKEN_CACHE_SECONDS)
+        return jwt
+
+    # --- Tokens -----------------------------------------------------------------------------
+
+    @sensitive_variables()
+    def call(self, endpoint: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """`endpoint(access_token, ...)`, renewing before expiry or once after a 401.
+
+        Raises SessionExpired when the tokens cannot be renewed; other errors pass through,
+        including a 401 that survives a successful refresh: Nexudus also answers 401 for "not
+        allowed", which must not sign the member out.
+        """
+        tokens = self._usable_tokens()
+        try:
+            return endpoint(tokens.access_token, *args, **kwargs)
+        except Unauthorized:
+            tokens = self._refresh(tokens)
+            return endpoint(tokens.access_token, *args, **kwargs)
+
+    @sensitive_variables()
+    def call_each(
+        self, endpoint: Callable[[str, T], object], arguments: Iterable[T]
+    ) -> list[object | NexudusError]:
+        """`endpoint(access_token, argument)` for each argument, side by side.
+
+        Tokens are renewed here, before the calls fan out, and only this thread ever touches
+        the session; a call that still meets a 401 is retried through `call`.
+        """
+        arguments = list(arguments)
+        try:
+            access_token = self._usable_tokens().access_token
+        except NexudusError as error:
+            # Nexudus is down for the refresh: every call fails the same, none with a 500.
+            return [error for _ in arguments]
+        futures = [
+            _CALLS.submit(contextvars.copy_context().run, endpoint, access_token, argument)
+            for argument in arguments
+        ]
+        results: list[object | NexudusError] = []
+        for argument, future in zip(arguments, futures, strict=True):
+            try:
+                results.append(future.result())
+            except Unauthorized:
+                results.append(self._retry(endpoint, argument))
+            except NexudusError as error:
+                results.append(error)
+        return results
+
+    def _retry(self, endpoint: Callable[[str, T], object], argument: T) -> object:
+        try:
+            return self.call(endpoint, argument)
+        except NexudusError as error:
+            return error
+
+    def keep_newest_tokens(self) -> None:
+        """Before a changed session is saved, never let an older pair overwrite a newer one.
+
+        A request that started before another one refreshed still holds the old pair in
+        memory; if it saves the session for any other reason it must not resurrect a dead
+        refresh token.
+        """
+        store = self.store
+        mine = store.load() if store is not None else None
+        if store is not None and mine is not None:
+            self._adopt_newer(store, mine)
+
+    def _store(self) -> TokenStore:
+        if self.store is None:
+            raise SessionExpired
+        return self.store
+
+    def _usable_tokens(self) -> StoredTokens:
+        """The session's tokens, renewed first if they are about to expire."""
+        tokens = self._store().load()
+        if tokens is None:
+            raise SessionExpired
+        if tokens.expires_soon(self.clock()):
+            tokens = self._refresh(tokens)
+        return tokens
+
+    @sensitive_variables()
+    def _refresh(self, stale: StoredTokens) -> StoredTokens:
+        """Renew `stale` once per session, however many requests ask at the same time."""
+        store = self._store()
+        with store.refresh_lock() as acquired:
+            newer = self._adopt_newer(store, stale)
+            if newer is not None:
+                return newer
+            if not acquired:
+                # Someone else held the lock for the whole wait and nothing newer arrived.
+                raise Unavailable("token refresh is taking too long")
+            try:
+                renewed = self.api.refresh(stale.refresh_token, client_id=stale.client_id)
+            except Unauthorized as error:
+                store.end()
+                raise SessionExpired from error
+            tokens = StoredTokens.issued(
+                renewed, stale.client_id, self.clock(), generation=stale.generation + 1
+            )
+            # Saved now, not at the end of the response: the requests waiting on the lock read it.
+            store.save(tokens)
+            return tokens
+
+    @staticmethod
+    def _adopt_newer(store: TokenStore, than: StoredTokens) -> StoredTokens | None:
+        """Tokens another request saved after `than` was read, taken into this request."""
+        saved = store.load_saved()
+        if saved is None or saved.generation <= than.generation:
+            return None
+        store.keep(saved)
+        return saved

@@ -1,1 +1,0 @@
-"""The only code that speaks HTTP to the Nexudus Public API (see DESIGN.md)."""

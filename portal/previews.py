@@ -1,0 +1,17 @@
+"""Staff preview states of the error pages (see preview.registry)."""
+
+from __future__ import annotations
+
+from preview.registry import State, register, register_page
+from web.pages import Page
+
+
+def _error(status: int, label: str) -> State:
+    return State("errors", str(status), label, lambda: Page(f"{status}.html", {}, status))
+
+
+register_page("errors", "Error pages", 90)
+register(_error(400, "400 Bad request"))
+register(_error(403, "403 Forbidden"))
+register(_error(404, "404 Not found"))
+register(_error(500, "500 Server error"))

@@ -1,0 +1,303 @@
+"""Sample data for staff previews, and a sample Nexudus client that answers from it.
+
+A preview must look like the real thing and never touch Nexudus. `SampleClient` answers the
+calls pages make (`list_invoices`, `guest_pdf`, ...) with records shaped exactly like the real
+client's, for a few sample people who cover the states worth seeing: a typical member with two
+currencies, credit notes and a draft; a member with two-step sign-in; an empty history; and a
+2,000-invoice history. Dates are relative to today, so "overdue" keeps its meaning.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from members.session import Location, Member
+from nexudus import InvoiceQuery, NexudusError, NotFound, Unauthorized, Unavailable
+from nexudus.api import FIRST_PAGE
+from nexudus.records import Invoice, InvoicePage
+from preview.documents import sample_pdf
+from web.formatting import format_day, format_money, location_today
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class SampleLocation:
+    name: str
+    culture: str
+    currency_code: str
+    time_zone: str
+    tax_rate: Decimal
+    prefix: str
+
+
+LONDON = SampleLocation("Harbour Works London", "en-GB", "GBP", "Europe/London", Decimal(20), "HW")
+LISBOA = SampleLocation("Harbour Works Lisboa", "pt-PT", "EUR", "Europe/Lisbon", Decimal(23), "HWL")
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePerson:
+    key: str
+    full_name: str
+    email: str
+    coworker_id: int
+    home: SampleLocation
+
+    @property
+    def member(self) -> Member:
+        return Member(self.full_name, self.email, self.coworker_id)
+
+    @property
+    def location(self) -> Location:
+        home = self.home
+        return Location(home.name, home.culture, home.currency_code, home.time_zone)
+
+
+PEOPLE = {
+    person.key: person
+    for person in (
+        SamplePerson("ada", "Ada Lovelace", "ada@example.com", 5001, LONDON),
+        SamplePerson("grace", "Grace Hopper", "grace@example.com", 5002, LONDON),
+        SamplePerson("empty", "Edsger Dijkstra", "empty@example.com", 5004, LONDON),
+        SamplePerson("busy", "Barbara Liskov", "busy@example.com", 5005, LONDON),
+    )
+}
+
+# Guest checkouts of the previews' own (never a real guest's id, so no cache entry of a real
+# checkout is ever touched by a preview): gateway -> (invoice id, gateway session id).
+GUEST_CHECKOUTS = {
+    "stripe": (39001, "cs_test_PREVIEWa1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ0123456789abcdefghij"),
+    "spreedly": (39002, "PREVIEWsampleSpreedlyToken01"),
+    "paypal": (39003, "PREVIEW000SAMPLE1"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """An invoice in a few numbers: net amount, days ago it was issued, what happened since."""
+
+    id: int
+    location: SampleLocation
+    days_ago: int
+    net: str
+    due_in: int = 14
+    paid_after: int | None = None
+    draft: bool = False
+    credit_note: bool = False
+    due: str | None = None
+
+
+def _ada() -> list[_Spec]:
+    lon, lis = LONDON, LISBOA
+    return [
+        _Spec(30001, lon, 45, "425.00"),  # overdue
+        _Spec(30002, lon, 75, "450.00", due="240.00"),  # overdue, partly paid
+        _Spec(30003, lon, 5, "362.50"),  # not yet due
+        _Spec(30004, lon, 1, "365.00", draft=True),  # the next invoice
+        _Spec(30005, lon, 105, "362.80", paid_after=10),
+        _Spec(30006, lon, 135, "370.00", paid_after=5),
+        _Spec(30007, lon, 165, "350.00", paid_after=3),
+        _Spec(30008, lon, 195, "400.00", paid_after=1),
+        _Spec(30009, lon, 225, "315.00", paid_after=0),
+        _Spec(30010, lon, 100, "-50.00", paid_after=0, credit_note=True),
+        _Spec(30011, lis, 40, "195.00"),
+        _Spec(30012, lis, 3, "1003.66"),  # 1,234.50 with tax: thousands separators
+        _Spec(30013, lis, 70, "180.00", paid_after=4),
+        _Spec(30014, lis, 130, "60.00", paid_after=2),
+        _Spec(30015, lis, 20, "-45.00", credit_note=True, due="-55.35"),  # open credit
+    ]
+
+
+def _grace() -> list[_Spec]:
+    return [
+        _Spec(31001, LONDON, 10, "220.00"),
+        _Spec(31002, LONDON, 40, "220.00", paid_after=2),
+        _Spec(31003, LONDON, 70, "220.00", paid_after=6),
+    ]
+
+
+def _busy() -> list[_Spec]:
+    specs = []
+    for i in range(2000):  # two invoices a day going back ~2.7 years; i = 0 is the newest
+        lisboa = i % 7 == 3
+        net = Decimal(i % 5 + 1) * (Decimal(30) if lisboa else Decimal(25))
+        if i % 3 == 0:
+            net += Decimal(5)  # printing credits
+        specs.append(
+            _Spec(
+                40001 + i,
+                LISBOA if lisboa else LONDON,
+                2 + i // 2,
+                str(net),
+                due_in=7,
+                paid_after=None if i < 15 else i % 5,
+            )
+        )
+    return specs
+
+
+_SPECS = {"ada": _ada, "grace": _grace, "empty": list, "busy": _busy}
+
+
+def _invoice(spec: _Spec, today: date, number: str) -> Invoice:
+    location = spec.location
+    net = Decimal(spec.net)
+    total = net + (net * location.tax_rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    created = datetime.combine(today - timedelta(days=spec.days_ago), time(9, 30))
+    paid_on = None
+    if spec.paid_after is not None:
+        paid_on = created + timedelta(days=spec.paid_after, hours=4, minutes=42)
+    due = Decimal(spec.due) if spec.due else (Decimal("0.00") if paid_on else total)
+    return Invoice(
+        id=spec.id,
+        number=number,
+        created_on=created,
+        due_date=(created + timedelta(days=spec.due_in)).date(),
+        paid=paid_on is not None,
+        paid_on=paid_on,
+        draft=spec.draft,
+        credit_note=spec.credit_note,
+        total_amount=total,
+        due_amount=due,
+        total_formatted=format_money(total, location.currency_code, location.culture),
+        currency_code=location.currency_code,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def sample_invoices(person: str, today: date) -> tuple[Invoice, ...]:
+    """A sample person's invoices, newest first (the order the list endpoint serves)."""
+    specs = sorted(_SPECS[person](), key=lambda spec: (spec.days_ago, -spec.id))
+    counters: dict[tuple[str, bool], int] = {}
+    invoices = []
+    for spec in reversed(specs):  # numbered in issue order, like a real ledger
+        if spec.draft:
+            number = f"DRAFT-{spec.id}"
+        else:
+            key = (spec.location.prefix, spec.credit_note)
+            counters[key] = counters.get(key, 0) + 1
+            prefix = f"{spec.location.prefix}CN" if spec.credit_note else spec.location.prefix
+            number = f"{prefix}-{today.year}-{counters[key]:05d}"
+        invoices.append(_invoice(spec, today, number))
+    return tuple(reversed(invoices))
+
+
+class SampleClient:
+    """Answers a page's Nexudus calls for one sample person, or as if Nexudus were down.
+
+    Only what previews render is answered; anything else is refused loudly, so a preview can
+    never quietly do something a member's page would not.
+    """
+
+    def __init__(
+        self,
+        person: str | None = "ada",
+        *,
+        down: bool = False,
+        rejected_tokens: frozenset[str] = frozenset(),
+    ) -> None:
+        self.person = PEOPLE[person] if person else None
+        self.down = down
+        self.rejected_tokens = rejected_tokens
+
+    def _invoices(self) -> tuple[Invoice, ...]:
+        if self.down:
+            raise Unavailable("preview: Nexudus down")
+        if self.person is None:
+            raise Unauthorized("preview: nobody is signed in")
+        return sample_invoices(self.person.key, location_today(self.person.home.time_zone))
+
+    def list_invoices(self, query: InvoiceQuery = FIRST_PAGE) -> InvoicePage:
+        rows = [
+            invoice
+            for invoice in self._invoices()
+            if (query.credit_notes or not invoice.credit_note)
+            and (query.paid is None or invoice.paid == query.paid)
+        ]
+        size = min(query.size, 100)
+        pages = -(-len(rows) // size)
+        chunk = rows[(query.page - 1) * size : query.page * size]
+        return InvoicePage(
+            invoices=tuple(chunk),
+            page=query.page,
+            size=size,
+            total_items=len(rows),
+            total_pages=pages,
+            has_next=query.page < pages,
+            has_previous=query.page > 1,
+        )
+
+    def list_invoices_each(
+        self, queries: Sequence[InvoiceQuery]
+    ) -> list[InvoicePage | NexudusError]:
+        results: list[InvoicePage | NexudusError] = []
+        for query in queries:
+            try:
+                results.append(self.list_invoices(query))
+            except NexudusError as error:
+                results.append(error)
+        return results
+
+    def get_invoice(self, invoice_id: int, **_: Any) -> Invoice:
+        for invoice in self._invoices():
+            if invoice.id == invoice_id:
+                return invoice
+        raise NotFound("preview: not this person's invoice")
+
+    def guest_pdf(self, invoice_id: int, *, token: str) -> bytes:
+        if self.down:
+            raise Unavailable("preview: Nexudus down")
+        if token in self.rejected_tokens:
+            raise Unauthorized("preview: token rejected")
+        return b"%PDF-sample"
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"previews do not call {name}")
+
+
+class SampleLinks:
+    """PDF links of a preview page: sample documents, never a member's."""
+
+    def __init__(self, person: str) -> None:
+        self.person = person
+
+    def invoice_pdf(self, invoice_id: int) -> str:
+        return reverse("preview:invoice_pdf", args=[self.person, invoice_id])
+
+    def statement_pdf(self) -> str:
+        return reverse("preview:statement_pdf", args=[self.person])
+
+
+def sample_invoice_pdf(person: str, invoice_id: int) -> bytes:
+    sample = PEOPLE[person]
+    invoice = SampleClient(person).get_invoice(invoice_id)
+    culture = sample.home.culture
+    return sample_pdf(
+        f"Invoice {invoice.number} (sample)",
+        [
+            sample.full_name,
+            f"Issued {format_day(invoice.created_on, culture)}",
+            f"Total {invoice.total_formatted}",
+            "A preview sample: not a real invoice.",
+        ],
+    )
+
+
+def sample_statement_pdf(person: str) -> bytes:
+    sample = PEOPLE[person]
+    invoices = sample_invoices(person, location_today(sample.home.time_zone))
+    lines = [f"{invoice.number}  {invoice.total_formatted}" for invoice in invoices[:30]]
+    return sample_pdf(f"Statement for {sample.full_name} (sample)", lines)
+
+
+def sample_guest_pdf(invoice_id: int) -> bytes:
+    if invoice_id not in {invoice for invoice, _ in GUEST_CHECKOUTS.values()}:
+        raise NotFound("preview: no such sample checkout")
+    return sample_pdf(f"Invoice {invoice_id} (sample)", ["A guest's invoice, as a preview sample."])

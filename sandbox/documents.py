@@ -1,0 +1,102 @@
+"""PDFs and guest checkouts: a member's invoice PDF and statement (by media JWT), and a guest's
+invoice PDF and account registration (by checkout token: pdfByToken, registerByToken)."""
+
+from __future__ import annotations
+
+import hmac
+
+from werkzeug.wrappers import Request, Response
+
+from sandbox.auth import media_subject, one_time_token
+from sandbox.clock import local_today
+from sandbox.data import GuestCheckout, Invoice
+from sandbox.invoices import own_invoice
+from sandbox.pdf import render_invoice_pdf, render_statement_pdf
+from sandbox.responses import Halt, json_response, not_found, unauthorized
+from sandbox.state import SandboxState
+
+PDF_CACHE_SIZE = 256
+
+
+def invoice_pdf(state: SandboxState, request: Request, invoice_id: int) -> Response:
+    # No bearer here: the media JWT in `t` is the credential.
+    person_id = media_subject(state, request)
+    return _pdf(state, own_invoice(state, invoice_id, person_id))
+
+
+def statement_pdf(state: SandboxState, request: Request) -> Response:
+    person = state.data.people.get(media_subject(state, request))
+    if person is None:
+        raise Halt(unauthorized())
+    body = render_statement_pdf(
+        person,
+        state.data.invoices_of(person.id),
+        state.data.locations,
+        as_of=local_today(state.clock),
+    )
+    return _pdf_response(body, "statement.pdf")
+
+
+def guest_invoice_pdf(state: SandboxState, request: Request, invoice_id: int) -> Response:
+    """pdfByToken. Reading chosen (UNCERTAIN upstream): it accepts both the gateway session id
+    and the Token from registerByToken."""
+    checkout = _checkout(state, request.args.get("token"), allow_register_token=True)
+    if checkout.invoice_id != invoice_id:
+        raise Halt(not_found())
+    return _pdf(state, state.data.invoices[checkout.invoice_id])
+
+
+def register_guest(state: SandboxState, request: Request, invoice_id: int) -> Response:
+    """registerByToken: turn the guest who paid into a customer; answer a one-time Token."""
+    checkout = _checkout(state, request.args.get("token"), allow_register_token=False)
+    if checkout.invoice_id != invoice_id:
+        raise Halt(not_found())
+    with state.lock:
+        # Idempotent: the first call turns the guest into a customer (same e-mail, no
+        # password until they set one); later calls return the same Token.
+        if checkout.register_token is None:
+            person = state.data.people[checkout.person_id]
+            person.registered = True
+            person.registered_on = state.clock.now()
+            checkout.register_token = one_time_token(state, person.id, invoice_id)
+        token = checkout.register_token
+    return json_response({"Token": token})
+
+
+def _checkout(state: SandboxState, token: str | None, allow_register_token: bool) -> GuestCheckout:
+    if token:
+        checkout = state.data.checkouts.get(token)
+        if checkout is not None:
+            return checkout
+        if allow_register_token:
+            with state.lock:
+                for candidate in state.data.checkouts.values():
+                    if candidate.register_token and hmac.compare_digest(
+                        candidate.register_token.encode(), token.encode()
+                    ):
+                        return candidate
+    raise Halt(unauthorized())
+
+
+def _pdf(state: SandboxState, invoice: Invoice) -> Response:
+    # Invoices never change, so a rendered PDF can be served again as is.
+    with state.lock:
+        body = state.pdf_cache.get(invoice.id)
+    if body is None:
+        body = render_invoice_pdf(
+            invoice,
+            state.data.locations[invoice.location_id],
+            state.data.people[invoice.person_id],
+        )
+        with state.lock:
+            if len(state.pdf_cache) >= PDF_CACHE_SIZE:
+                state.pdf_cache.clear()
+            state.pdf_cache[invoice.id] = body
+    return _pdf_response(body, f"{invoice.number}.pdf")
+
+
+def _pdf_response(body: bytes, filename: str) -> Response:
+    response = Response(body, status=200, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,109 @@
+"""Money, days and "today" in the location's language and time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from web.formatting import babel_locale, format_day, format_money, location_today
+
+NBSP = "\xa0"
+
+
+# --- Cultures -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("culture", "expected"),
+    [("en-GB", "en_GB"), ("pt-PT", "pt_PT"), ("en-US", "en_US"), ("de_DE", "de_DE")],
+)
+def test_it_turns_a_nexudus_culture_into_a_babel_locale(culture, expected) -> None:
+    assert str(babel_locale(culture)) == expected
+
+
+@pytest.mark.parametrize("culture", ["xx-YY", "not a culture!", "", None])
+def test_it_falls_back_to_british_english_for_an_unknown_culture(culture) -> None:
+    assert str(babel_locale(culture)) == "en_GB"
+
+
+# --- Money --------------------------------------------------------------------------------------
+
+
+def test_it_writes_pounds_the_british_way() -> None:
+    assert format_money(Decimal("1234.5"), "GBP", "en-GB") == "£1,234.50"
+
+
+def test_it_writes_euros_the_portuguese_way() -> None:
+    assert format_money(Decimal("1234.5"), "EUR", "pt-PT") == f"1{NBSP}234,50{NBSP}€"
+
+
+def test_it_writes_negative_amounts_with_a_minus_sign() -> None:
+    assert format_money(Decimal("-1234.5"), "GBP", "en-GB") == "-£1,234.50"
+    assert format_money(Decimal("-0.5"), "EUR", "pt-PT") == f"-0,50{NBSP}€"
+
+
+def test_it_writes_yen_without_decimals() -> None:
+    assert format_money(Decimal("1234"), "JPY", "en-GB") == "JP¥1,234"
+    assert format_money(Decimal("1234"), "JPY", "ja-JP") == "￥1,234"
+
+
+def test_it_writes_a_plain_number_without_a_currency() -> None:
+    assert format_money(Decimal("1234.5"), None, "en-GB") == "1,234.50"
+    assert format_money(Decimal("1234.5"), "", "pt-PT") == f"1{NBSP}234,50"
+
+
+def test_it_writes_an_unknown_currency_code_after_the_amount() -> None:
+    assert format_money(Decimal("1234.5"), "XYZ", "en-GB") == "1,234.50 XYZ"
+
+
+def test_it_writes_money_the_british_way_for_an_unknown_culture() -> None:
+    assert format_money(Decimal("1234.5"), "GBP", "xx-YY") == "£1,234.50"
+    assert format_money(Decimal("1234.5"), "GBP", None) == "£1,234.50"
+
+
+# --- Days ---------------------------------------------------------------------------------------
+
+
+def test_it_writes_a_day_the_british_way() -> None:
+    assert format_day(date(2026, 10, 1), "en-GB") == "1 Oct 2026"
+
+
+def test_it_writes_a_day_the_portuguese_way() -> None:
+    assert format_day(date(2026, 10, 1), "pt-PT") == "01/10/2026"
+
+
+def test_it_writes_only_the_day_of_a_datetime() -> None:
+    assert format_day(datetime(2026, 10, 1, 23, 59, 59), "en-GB") == "1 Oct 2026"
+
+
+def test_it_writes_a_day_the_british_way_for_an_unknown_culture() -> None:
+    assert format_day(date(2026, 10, 1), "xx-YY") == "1 Oct 2026"
+
+
+def test_it_writes_nothing_for_no_day() -> None:
+    assert format_day(None, "en-GB") == ""
+
+
+# --- Today at the location ----------------------------------------------------------------------
+
+
+def test_it_is_already_tomorrow_in_tokyo_while_still_today_in_london() -> None:
+    with time_machine.travel(datetime(2026, 3, 10, 23, 30, tzinfo=UTC), tick=False):
+        assert location_today("Asia/Tokyo") == date(2026, 3, 11)
+        assert location_today("Europe/London") == date(2026, 3, 10)
+
+
+def test_it_is_still_yesterday_in_new_york_just_after_midnight_in_london() -> None:
+    with time_machine.travel(datetime(2026, 3, 11, 0, 30, tzinfo=UTC), tick=False):
+        assert location_today("America/New_York") == date(2026, 3, 10)
+        assert location_today("Europe/London") == date(2026, 3, 11)
+
+
+@pytest.mark.parametrize("time_zone", ["Nowhere/Special", "../../etc/passwd", "", None])
+def test_it_judges_today_by_london_for_an_unknown_time_zone(time_zone) -> None:
+    # 23:30 UTC in summer is already tomorrow in London (BST), so this tells London from UTC.
+    with time_machine.travel(datetime(2026, 7, 1, 23, 30, tzinfo=UTC), tick=False):
+        assert location_today(time_zone) == date(2026, 7, 2)
