@@ -3,7 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# One stamp per requirement set, keyed on the pinned files: `make run` needs production and the
+# sandbox only; `make test` needs the tools too.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt requirements-sandbox.txt | sha1sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-sandbox.txt requirements-dev.txt | sha1sum | cut -c1-12)
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 
 export PORT ?= 8000
 export SANDBOX_PORT ?= 8001
@@ -13,15 +17,22 @@ export SANDBOX_PORT ?= 8001
 # Debian packages the browser gate needs; installed only when missing (CI runs as root).
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet --upgrade pip
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
-	rm -f $(VENV)/.installed-*
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+$(RUN_STAMP): requirements.txt requirements-sandbox.txt | $(VENV)/bin/python
+	$(PIP) -r requirements-sandbox.txt
+	rm -f $(VENV)/.installed-run-*
 	touch $@
 
+$(DEV_STAMP): requirements.txt requirements-sandbox.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-run-*
+	touch $@ $(RUN_STAMP)
+
 ## make run: the portal on :$(PORT) over the sandbox on :$(SANDBOX_PORT), or over NEXUDUS_BASE_URL.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	VENV=$(VENV) scripts/run.sh
 
 node_modules/.installed: package.json package-lock.json
@@ -35,25 +46,25 @@ browser-tools: node_modules/.installed
 	@command -v java >/dev/null || { apt-get update -qq && $(APT_INSTALL) default-jre-headless; }
 
 ## make test: lint, then the whole suite (unit, integration and browser tests).
-test: $(STAMP) browser-tools
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint browser-tools
 	$(BIN)/python -m pytest
 
 ## make screenshots: every staff-preview state at 1280 px and 375 px, into screenshots/.
-screenshots: $(STAMP) browser-tools
+screenshots: $(DEV_STAMP) browser-tools
 	$(BIN)/python scripts/screenshots.py
 
-lint: $(STAMP)
+## make lint: ruff, and the import rules of pyproject.toml (import-linter).
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 ## make sandbox: the Nexudus stand-in alone.
-sandbox: $(STAMP)
+sandbox: $(RUN_STAMP)
 	$(BIN)/python -m sandbox --port $(SANDBOX_PORT)
 
 clean:

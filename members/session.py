@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-from members.tokens import read_tokens, write_tokens
+from members.tokens import read_record, read_tokens, write_tokens
 from nexudus import StoredTokens, Welcome
 from nexudus.records import Business, Me
 
@@ -58,24 +58,13 @@ def new_client_id() -> str:
 
 
 def current_member(session: SessionBase) -> Member | None:
-    raw = session.get(MEMBER_KEY)
-    if not isinstance(raw, dict) or read_tokens(session) is None:
+    if read_tokens(session) is None:
         return None
-    try:
-        return Member(**raw)
-    except TypeError:
-        # A session written by another release: treat it as signed out, never as a 500.
-        return None
+    return read_record(session, MEMBER_KEY, Member)
 
 
 def current_location(session: SessionBase) -> Location | None:
-    raw = session.get(LOCATION_KEY)
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return Location(**raw)
-    except TypeError:
-        return None
+    return read_record(session, LOCATION_KEY, Location)
 
 
 def start_member_session(request: HttpRequest, welcome: Welcome, client_id: str) -> None:

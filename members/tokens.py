@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TypeVar
 
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.core.cache import cache
 
 from nexudus import SessionExpired, StoredTokens
+
+T = TypeVar("T")
 
 TOKENS_KEY = "nexudus.tokens"
 # How long a refresh may hold the lock (the client's own deadline is 8 s) and how long the
@@ -26,14 +29,20 @@ REFRESH_WAIT_SECONDS = 10.0
 REFRESH_POLL_SECONDS = 0.05
 
 
-def read_tokens(session: SessionBase) -> StoredTokens | None:
-    raw = session.get(TOKENS_KEY)
+def read_record(session: SessionBase, key: str, record: type[T]) -> T | None:
+    """A dataclass kept in the session as a dict, or None: a session written by another
+    release reads as empty, never as a 500."""
+    raw = session.get(key)
     if not isinstance(raw, dict):
         return None
     try:
-        return StoredTokens(**raw)
+        return record(**raw)
     except TypeError:
-        return None  # a session written by another release
+        return None
+
+
+def read_tokens(session: SessionBase) -> StoredTokens | None:
+    return read_record(session, TOKENS_KEY, StoredTokens)
 
 
 def write_tokens(session: SessionBase, tokens: StoredTokens) -> None:

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from contextlib import suppress
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -244,35 +245,50 @@ def _classify(call: _Call, e: BaseException) -> errors.NexudusError:
         return errors.BadResponse("body too large")
     if isinstance(e, _DeadlineExceeded) or call.watch.fired:
         return errors.Unavailable("deadline exceeded")
-    cause = _innermost(e)
-    if isinstance(e, requests.exceptions.SSLError) or isinstance(
-        cause, urllib3.exceptions.SSLError | ssl.SSLError
-    ):
-        return errors.Unavailable("TLS failure")
-    if isinstance(cause, urllib3.exceptions.DecodeError) or isinstance(
-        e, requests.exceptions.ContentDecodingError
-    ):
-        return errors.BadResponse("undecodable body")
-    if isinstance(e, requests.exceptions.ConnectTimeout) or (
-        isinstance(cause, urllib3.exceptions.ConnectTimeoutError)
-        and not isinstance(cause, urllib3.exceptions.NewConnectionError)
-    ):
-        return errors.Unavailable("connect timeout")
-    if isinstance(e, requests.exceptions.ReadTimeout) or isinstance(
-        cause, urllib3.exceptions.ReadTimeoutError
-    ):
-        return errors.Unavailable("read timeout")
-    if isinstance(e, requests.exceptions.ChunkedEncodingError) or (
-        isinstance(cause, urllib3.exceptions.ProtocolError)
-        and str(cause).startswith("Connection broken")
-    ):
-        return errors.Unavailable("connection broken")  # cut in the middle of a body
-    if isinstance(e, requests.exceptions.ConnectionError | OSError) or isinstance(
-        cause, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ProtocolError
-    ):
-        return errors.Unavailable("connection failed")
-    # e.g. a header value with a newline in it; the message would quote the value.
-    return errors.BadResponse("request not sendable")
+    reason = _urllib3_reason(_innermost(e)) or next(
+        (reason for kind, reason in _REQUESTS_REASONS if isinstance(e, kind)), None
+    )
+    if reason is None and isinstance(e, OSError) and not isinstance(e, requests.RequestException):
+        reason = "connection failed"
+    if reason is None:
+        # e.g. a header value with a newline in it; the message would quote the value.
+        return errors.BadResponse("request not sendable")
+    if reason == "undecodable body":
+        return errors.BadResponse(reason)
+    return errors.Unavailable(reason)
+
+
+def _urllib3_reason(cause: BaseException) -> str | None:
+    """What urllib3's own error says happened, or None when it is not one of urllib3's."""
+    if isinstance(cause, urllib3.exceptions.SSLError | ssl.SSLError):
+        return "TLS failure"
+    if isinstance(cause, urllib3.exceptions.DecodeError):
+        return "undecodable body"
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):
+        return "connection failed"  # refused or unreachable (a subclass of the timeout below)
+    if isinstance(cause, urllib3.exceptions.ConnectTimeoutError):
+        return "connect timeout"
+    if isinstance(cause, urllib3.exceptions.ReadTimeoutError):
+        return "read timeout"
+    if isinstance(cause, urllib3.exceptions.ProtocolError):
+        # "Connection broken" is a body cut in the middle; "Connection aborted" came earlier.
+        return (
+            "connection broken"
+            if str(cause).startswith("Connection broken")
+            else ("connection failed")
+        )
+    return None
+
+
+# When requests' own exception is all there is (a mocked adapter raises it directly).
+_REQUESTS_REASONS = (
+    (requests.exceptions.SSLError, "TLS failure"),
+    (requests.exceptions.ContentDecodingError, "undecodable body"),
+    (requests.exceptions.ConnectTimeout, "connect timeout"),
+    (requests.exceptions.ReadTimeout, "read timeout"),
+    (requests.exceptions.ChunkedEncodingError, "connection broken"),
+    (requests.exceptions.ConnectionError, "connection failed"),
+)
 
 
 def _innermost(e: BaseException) -> BaseException:
@@ -291,6 +307,7 @@ def _innermost(e: BaseException) -> BaseException:
     return cause
 
 
+@dataclass(eq=False)
 class _Call:
     """One call in flight: what its attempts share, and its place on the watchdog.
 
@@ -298,28 +315,17 @@ class _Call:
     retry policy urllib3 consults find it without any argument passing through `requests`.
     """
 
-    def __init__(
-        self,
-        *,
-        transport: Transport,
-        method: str,
-        path: str,
-        accept_status: frozenset[int],
-        cap: int,
-        attempts: int,
-        deadline_at: float,
-    ) -> None:
-        self.transport = transport
-        self.method = method
-        self.path = path
-        self.accept_status = accept_status
-        self.cap = cap
-        self.attempts = attempts
-        self.attempt = 1
-        self.deadline_at = deadline_at
-        self.body: bytes | None = None
-        self.watch = _Watch()
-        self._outer: _Call | None = None
+    transport: Transport
+    method: str
+    path: str
+    accept_status: frozenset[int]
+    cap: int
+    attempts: int
+    deadline_at: float
+    attempt: int = 1
+    body: bytes | None = None
+    watch: _Watch = field(default_factory=lambda: _Watch())
+    _outer: _Call | None = None
 
     def __enter__(self) -> Self:
         self._outer = getattr(_current, "call", None)
@@ -640,22 +646,21 @@ class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class _Unwatching:
+    """A pool that releases a connection from its call's watch when it takes it back."""
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            _unwatch(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _WatchedHTTPPool(_Unwatching, HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            _unwatch(conn)
-        super()._put_conn(conn)
 
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+class _WatchedHTTPSPool(_Unwatching, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
-
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            _unwatch(conn)
-        super()._put_conn(conn)
 
 
 class _WatchedAdapter(HTTPAdapter):

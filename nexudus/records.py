@@ -291,10 +291,7 @@ class Me:
 # Reference: nexudus-public-api.md §2a
 @dataclass(frozen=True, slots=True)
 class MediaToken:
-    jwt: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return f"MediaToken(jwt={_MASK})"
+    jwt: str = field(repr=False)  # never in a repr: reprs land in logs and error reports
 
     @classmethod
     def from_json(cls, data: Any) -> MediaToken:
@@ -379,15 +376,7 @@ class InvoicePage:
         if total_items is None and not has_next:
             total_items = (page - 1) * size + len(invoices)  # this is the last page
             total_pages = total_pages or page
-        return cls(
-            invoices=invoices,
-            page=page,
-            size=size,
-            total_items=total_items,
-            total_pages=total_pages,
-            has_next=has_next,
-            has_previous=has_previous,
-        )
+        return cls(invoices, page, size, total_items, total_pages, has_next, has_previous)
 
 
 def _records(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -403,9 +392,6 @@ def _records(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 @dataclass(frozen=True, slots=True)
 class Registration:
     token: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return f"Registration(token={_MASK})"
 
     @classmethod
     def from_json(cls, data: Any) -> Registration:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from portal.views import error_page
 from preview.registry import State, register, register_page
-from web.pages import Page
 
 
 def _error(status: int, label: str) -> State:
-    return State("errors", str(status), label, lambda: Page(f"{status}.html", {}, status))
+    return State("errors", str(status), label, lambda: error_page(str(status)))
 
 
 register_page("errors", "Error pages", 90)

@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "members.middleware.MemberRequiredMiddleware",
 ]
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.urls import reverse
 
-from members.session import Location, Member
 from nexudus import InvoiceQuery, NexudusError, NotFound, Unauthorized, Unavailable
 from nexudus.api import FIRST_PAGE
 from nexudus.records import Invoice, InvoicePage
@@ -43,30 +42,47 @@ LISBOA = SampleLocation("Harbour Works Lisboa", "pt-PT", "EUR", "Europe/Lisbon",
 
 
 @dataclass(frozen=True, slots=True)
+class ShellMember:
+    """What a page's shell shows of the signed-in member (the shape of members' Member)."""
+
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShellLocation:
+    """What a page's shell shows of the location (the shape of members' Location)."""
+
+    name: str
+    language_culture: str
+    currency_code: str
+    time_zone: str
+
+
+@dataclass(frozen=True, slots=True)
 class SamplePerson:
     key: str
     full_name: str
     email: str
-    coworker_id: int
     home: SampleLocation
 
     @property
-    def member(self) -> Member:
-        return Member(self.full_name, self.email, self.coworker_id)
+    def member(self) -> ShellMember:
+        return ShellMember(self.full_name, self.email)
 
     @property
-    def location(self) -> Location:
+    def location(self) -> ShellLocation:
         home = self.home
-        return Location(home.name, home.culture, home.currency_code, home.time_zone)
+        return ShellLocation(home.name, home.culture, home.currency_code, home.time_zone)
 
 
 PEOPLE = {
     person.key: person
     for person in (
-        SamplePerson("ada", "Ada Lovelace", "ada@example.com", 5001, LONDON),
-        SamplePerson("grace", "Grace Hopper", "grace@example.com", 5002, LONDON),
-        SamplePerson("empty", "Edsger Dijkstra", "empty@example.com", 5004, LONDON),
-        SamplePerson("busy", "Barbara Liskov", "busy@example.com", 5005, LONDON),
+        SamplePerson("ada", "Ada Lovelace", "ada@example.com", LONDON),
+        SamplePerson("grace", "Grace Hopper", "grace@example.com", LONDON),
+        SamplePerson("empty", "Edsger Dijkstra", "empty@example.com", LONDON),
+        SamplePerson("busy", "Barbara Liskov", "busy@example.com", LONDON),
     )
 }
 

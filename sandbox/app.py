@@ -51,9 +51,9 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox import auth, control, documents, invoices, people
 from sandbox.clock import Clock, local_today
-from sandbox.control import FAULTS, Knobs, LogEntry
 from sandbox.data import DemoData, demo_data
 from sandbox.faults import fault_response, reset_connection
+from sandbox.knobs import FAULTS, Knobs, LogEntry
 from sandbox.responses import Halt, json_response
 from sandbox.state import SandboxState
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.control import Knobs
+from sandbox.knobs import Knobs
 from sandbox.responses import JSON_TYPE, json_response
 
 _GATEWAY_TITLES = {"502": "Bad Gateway", "503": "Service Unavailable", "504": "Gateway Timeout"}

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sandbox.clock import Clock
-from sandbox.control import Knobs, LogEntry
 from sandbox.data import DemoData
+from sandbox.knobs import Knobs, LogEntry
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from portal.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from portal.urls import urlpatterns as portal_urlpatterns
 
 

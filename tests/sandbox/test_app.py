@@ -6,7 +6,7 @@ import time
 
 from werkzeug.test import Client
 
-from sandbox import clock, control
+from sandbox import clock, knobs
 from sandbox.app import FAULTS, Knobs, LogEntry, SandboxApp, local_today
 
 from .conftest import SignedIn
@@ -85,7 +85,7 @@ def test_it_filters_logged_calls_by_path_and_method(
 
 
 def test_it_keeps_the_names_other_code_imports_from_sandbox_app() -> None:
-    assert FAULTS is control.FAULTS
-    assert Knobs is control.Knobs
-    assert LogEntry is control.LogEntry
+    assert FAULTS is knobs.FAULTS
+    assert Knobs is knobs.Knobs
+    assert LogEntry is knobs.LogEntry
     assert local_today is clock.local_today

@@ -1,0 +1,175 @@
+"""Steering and watching the sandbox: the knobs and the request log.
+
+Tests change knobs in-process (`app.knobs.update(...)`); other processes (`make run`,
+benchmarks) use the environment or POST /_sandbox/knobs (`sandbox.control`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+# What the `fault` knob accepts; `sandbox.faults` says what each one answers.
+FAULTS = frozenset(
+    {
+        "500",
+        "502",
+        "503",
+        "504",
+        "429",
+        "malformed",
+        "html",
+        "wrong_types",
+        "reset",
+        "trickle",
+        "huge",
+    }
+)
+
+# Environment variable -> knob. Durations are in the variable's unit, so no value is converted.
+ENV_KNOBS = {
+    "SANDBOX_LATENCY_MS": "latency_ms",
+    "SANDBOX_FAULT": "fault",
+    "SANDBOX_FAULT_PATH": "fault_path_prefix",
+    "SANDBOX_FAULT_TIMES": "fault_times",
+    "SANDBOX_TRICKLE_INTERVAL_MS": "trickle_interval_ms",
+    "SANDBOX_ACCESS_TOKEN_LIFETIME": "access_token_lifetime",
+}
+
+# Names that took seconds before the durations moved to milliseconds. Using one fails loudly
+# with the new name, rather than a value a thousand times off or silently ignored.
+RENAMED_KNOBS = {"latency": "latency_ms", "trickle_interval": "trickle_interval_ms"}
+RENAMED_ENV = {"SANDBOX_TRICKLE_INTERVAL": "SANDBOX_TRICKLE_INTERVAL_MS"}
+
+_MILLISECONDS = frozenset({"latency_ms", "trickle_interval_ms"})
+
+
+@dataclass
+class Knobs:
+    """Behaviour switches for tests and benchmarks (change with `update`, thread-safely).
+
+    - `latency_ms`: milliseconds slept before answering each API request under
+      `fault_path_prefix` (with the default prefix, every API request).
+    - `fault`: None or one of FAULTS; applies to paths starting with `fault_path_prefix`.
+    - `fault_times`: None = fault forever; N = fault the next N matching requests, then the
+      fault switches itself off ("fail once, then succeed").
+    - `trickle_interval_ms`: milliseconds between bytes for the "trickle" fault.
+    - `huge_bytes`: body size of the "huge" fault.
+    - `access_token_lifetime`: seconds an access token lives (`expires_in`).
+    """
+
+    latency_ms: float = 0.0
+    fault: str | None = None
+    fault_path_prefix: str = "/api/"
+    fault_times: int | None = None
+    trickle_interval_ms: float = 1000.0
+    huge_bytes: int = 50 * 1024 * 1024
+    access_token_lifetime: int = 86400
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def update(self, **values: Any) -> None:
+        """Set knobs by name, checking names and values (raises ValueError on a bad one)."""
+        known = {f.name for f in fields(self) if not f.name.startswith("_")}
+        clean: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in known:
+                raise ValueError(_unknown_knob(name))
+            clean[name] = _coerce_knob(name, value)
+        with self._lock:
+            for name, value in clean.items():
+                setattr(self, name, value)
+
+    def reset(self) -> None:
+        """Back to defaults."""
+        defaults = Knobs()
+        self.update(**defaults.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+    def take_fault(self, path: str) -> str | None:
+        """The fault to inject for this request, counting down `fault_times`."""
+        with self._lock:
+            if not self.fault or not path.startswith(self.fault_path_prefix):
+                return None
+            fault = self.fault
+            if self.fault_times is not None:
+                self.fault_times -= 1
+                if self.fault_times <= 0:
+                    self.fault, self.fault_times = None, None
+            return fault
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Knobs:
+        """Knobs from the variables in ENV_KNOBS (blank = default)."""
+        for old, new in RENAMED_ENV.items():
+            if environ.get(old, "").strip():
+                raise ValueError(f"{old} is now {new}, in milliseconds")
+        values = {
+            knob: environ[var] for var, knob in ENV_KNOBS.items() if environ.get(var, "").strip()
+        }
+        knobs = cls()
+        knobs.update(**values)
+        return knobs
+
+
+def _unknown_knob(name: str) -> str:
+    renamed = RENAMED_KNOBS.get(name)
+    hint = f" (now {renamed!r}, in milliseconds)" if renamed else ""
+    return f"unknown knob {name!r}{hint}"
+
+
+def _coerce_knob(name: str, value: Any) -> Any:
+    if name == "fault":
+        if value in (None, "", "none", "None"):
+            return None
+        value = str(value)
+        if value not in FAULTS:
+            raise ValueError(f"unknown fault {value!r}; one of {sorted(FAULTS)}")
+        return value
+    if name == "fault_times":
+        if value in (None, ""):
+            return None
+        if int(value) < 1:
+            raise ValueError("fault_times must be at least 1 (or null for forever)")
+        return int(value)
+    if name == "fault_path_prefix":
+        return str(value)
+    if name in _MILLISECONDS:
+        if float(value) < 0:
+            raise ValueError(f"{name} cannot be negative")
+        return float(value)
+    if int(value) < 1:
+        raise ValueError(f"{name} must be positive")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One API request as the sandbox saw it. Query values are never kept (they carry tokens)."""
+
+    method: str
+    path: str
+    query: dict[str, int]  # parameter name -> how many times it was given
+    status: int  # 0 when the connection was reset on purpose
+    time: datetime
+    duration_ms: float
+    fault: str | None = None
+
+    @property
+    def is_write(self) -> bool:
+        """A request that changes data. Signing in (token, exchange) does not count."""
+        signing_in = self.path in {"/api/token", "/api/sys/users/exchange"}
+        return self.method in {"POST", "PUT", "PATCH", "DELETE"} and not signing_in
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["time"] = self.time.isoformat()
+        out["is_write"] = self.is_write
+        return out
+
+
+# -- /_sandbox/* (for out-of-process tests and benchmarks) --------------------------------------

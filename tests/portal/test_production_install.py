@@ -1,0 +1,78 @@
+"""Production installs `requirements.txt` only: the portal must start and serve without the
+sandbox's or the tests' packages (no Werkzeug, no fpdf2), the staff preview included."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import importlib.util, sys
+for absent in ("werkzeug", "fpdf", "pytest", "sandbox"):
+    spec = importlib.util.find_spec(absent)
+    assert spec is None or absent == "sandbox", absent
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+call_command("migrate", verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+visitor = Client()
+assert visitor.get("/healthz").status_code == 200
+login = visitor.get("/login/")
+assert login.status_code == 200 and b'name="password"' in login.content
+staff = get_user_model().objects.create_user("pat", password="x", is_staff=True)
+browser = Client()
+browser.force_login(staff)
+preview = browser.get("/preview/invoices/two-currencies/")
+assert preview.status_code == 200 and b"Preview</strong>" in preview.content, preview.status_code
+pdf = browser.get("/preview/sample/ada/30001.pdf")
+assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+assert "sandbox" not in sys.modules and "werkzeug" not in sys.modules and "fpdf" not in sys.modules
+print("production install ok")
+"""
+
+
+@pytest.mark.timeout(300)
+def test_a_fresh_virtualenv_with_only_production_requirements_serves_the_portal(tmp_path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(ROOT / "requirements.txt"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "production-install-test-" + "p" * 40,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Nothing answers here: a preview must not need Nexudus.
+        "NEXUDUS_BASE_URL": "http://127.0.0.1:9",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [str(python), "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "production install ok" in result.stdout
