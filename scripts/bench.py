@@ -418,6 +418,37 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent busy (or stolen by the hypervisor), every process counted."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+@dataclass
+class OtherLoad:
+    """How many cores other processes kept busy while the bench measured: the noise to expect.
+
+    The machine's busy time minus this script's, the sandbox's and gunicorn's, per second."""
+
+    servers: Servers
+    machine: float = 0.0
+    ours: float = 0.0
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.machine, self.ours, self.at = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        servers = self.servers
+        pids = [os.getpid(), servers.sandbox.pid, servers.portal.pid, *servers.workers()]
+        return machine_busy_seconds(), cpu_seconds(pids), time.monotonic()
+
+    def cores(self) -> float:
+        machine, ours, at = self._now()
+        return ((machine - self.machine) - (ours - self.ours)) / (at - self.at)
+
+
 def rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE_BYTES
 
@@ -989,7 +1020,7 @@ def _first(failures: list[str]) -> str:
 # -- the header: what was measured, on what --------------------------------------------------
 
 
-def describe(plan: Plan, load_at_start: tuple[float, float, float]) -> str:
+def describe(plan: Plan, load_at_start: tuple[float, float, float], other_cores: float) -> str:
     git_path = shutil.which("git")
 
     def git(*args: str) -> str:
@@ -1009,6 +1040,8 @@ def describe(plan: Plan, load_at_start: tuple[float, float, float]) -> str:
             f"commit   {commit}: {_shorten(git('log', '-1', '--format=%s'), 60)}",
             f"machine  {os.cpu_count()} cores ({_cpu_model()}), Python {platform.python_version()}",
             f"load     average {_load(load_at_start)} at start, {_load(now)} at end (1, 5, 15 min)",
+            f"others   other processes kept {other_cores:.1f} of {os.cpu_count()} cores busy "
+            "while the bench measured",
             f"portal   gunicorn {plan.workers} worker(s) x {plan.threads} threads (gthread), "
             f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} cache",
             f"sandbox  {plan.latency_ms:g} ms per API call",
@@ -1042,6 +1075,7 @@ def bench_pages(plan: Plan) -> int:
 
     load_at_start = os.getloadavg()
     with running_servers(plan) as servers:
+        others = OtherLoad(servers)
         progress("signing in")
         members = Members(
             ada=sign_in_many(servers.portal_port, "ada@example.com", DEMO_PASSWORD, plan.clients),
@@ -1058,8 +1092,9 @@ def bench_pages(plan: Plan) -> int:
         for index in range(1, plan.repeats + 1):
             one_repeat(servers, members, targets, results, index)
         measure_rss(servers, members, targets, results)
+        other_cores = others.cores()
     print()
-    print(describe(plan, load_at_start))
+    print(describe(plan, load_at_start, other_cores))
     print()
     print(render_table(table_rows(plan, results, targets, absent)))
     return 0
