@@ -1045,7 +1045,7 @@ def describe(plan: Plan, load_at_start: tuple[float, float, float], other_cores:
             f"portal   gunicorn {plan.workers} worker(s) x {plan.threads} threads (gthread), "
             f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} cache",
             f"sandbox  {plan.latency_ms:g} ms per API call",
-            f"spread   {plan.repeats} repeats: median and min-max of the per-repeat figures",
+            f"spread   {plan.repeats} repeat(s): median and min-max of the per-repeat figures",
             f"took     {time.monotonic() - STARTED:.0f} s",
         ]
     )
