@@ -3,6 +3,8 @@ client (no network), and members signed in through the real token endpoint."""
 
 from __future__ import annotations
 
+import re
+import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -84,3 +86,16 @@ def busy_member(client: Client, app: SandboxApp) -> SignedIn:
 def empty_member(client: Client, app: SandboxApp) -> SignedIn:
     """Edsger: no invoices at all."""
     return signed_in(client, app, "empty@example.com")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages (fpdf2 compresses each page's content stream)."""
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        parts.extend(m.decode("latin-1") for m in re.findall(rb"\((.*?)\) Tj", content))
+    text = "\n".join(parts).replace("\\(", "(").replace("\\)", ")")
+    return text.replace("\xa0", " ")  # CLDR puts no-break spaces in amounts
