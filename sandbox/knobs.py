@@ -72,7 +72,8 @@ class Knobs:
       paying, and `Members.PrintInvoices`).
     - `primary_color`: `primaryColor` of /api/sys/businesses/{id}/colors ("#rrggbb").
     - `portal_url`: where the payment page sends the member back to (no trailing slash).
-    - `webhook_url`: None = send no webhooks; otherwise where they are POSTed.
+    - `webhook_url`: None = send no webhooks; otherwise where they are POSTed (`{action}` in
+      it becomes the action, see `sandbox.webhooks`).
     - `webhook_secret`: None = unsigned; otherwise the shared secret that signs them. Never
       shown by `public_dict` (GET /_sandbox/knobs).
     """
@@ -213,11 +214,16 @@ def _colour(name: str, value: Any) -> str:
 
 
 def _url(name: str, value: Any) -> str:
-    text = str(value).strip().rstrip("/")
+    text = str(value).strip()
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"{name} must be an http:// or https:// URL")
     return text
+
+
+def _base_url(name: str, value: Any) -> str:
+    # Paths are appended to it, so no trailing slash.
+    return _url(name, value).rstrip("/")
 
 
 def _optional_url(name: str, value: Any) -> str | None:
@@ -237,7 +243,7 @@ _COERCE: dict[str, Callable[[str, Any], Any]] = {
     "invoices_viewable": _boolean,
     "invoices_printable": _boolean,
     "primary_color": _colour,
-    "portal_url": _url,
+    "portal_url": _base_url,
     "webhook_url": _optional_url,
     "webhook_secret": _optional_text,
 }

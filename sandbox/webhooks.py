@@ -14,6 +14,10 @@ Reading chosen (UNCERTAIN upstream): the record is an admin-style CoworkerInvoic
 currency as `CurrencyCode` and datetimes in the public API's format (location wall-clock time
 with a literal "Z").
 
+Nexudus lets an operator give each webhook (one per action) its own URL; the body does not
+name the action. One `webhook_url` stands for all of them: a literal `{action}` in it is
+replaced by the action (e.g. `http://127.0.0.1:8000/webhooks/nexudus/?action={action}`).
+
 Deliveries run on one background thread per sandbox, in order, with a short timeout: they
 never block or fail the request that caused them. Each is recorded (action, record id, status,
 whether it was signed; never the body, the URL or the secret) for tests to read.
@@ -149,6 +153,7 @@ class WebhookSender:
         url, secret = self._knobs.webhook_url, self._knobs.webhook_secret
         if not url:
             return False
+        url = url.replace("{action}", action)
         outgoing = _Outgoing(url, secret, action, record_id, webhook_body(dto))
         with self._lock:
             self._pending += 1
