@@ -18,6 +18,10 @@ Nexudus lets an operator give each webhook (one per action) its own URL; the bod
 name the action. One `webhook_url` stands for all of them: a literal `{action}` in it is
 replaced by the action (e.g. `http://127.0.0.1:8000/webhooks/nexudus/?action={action}`).
 
+What sends them: the payment page (CoworkerInvoicePaid, then CoworkerInvoiceReceivedPayment)
+and POST /_sandbox/invoices/{id}/touch?action=... (any invoice action, for tests).
+registerByToken would send CoworkerCreate on Nexudus; the sandbox leaves that out.
+
 Deliveries run on one background thread per sandbox, in order, with a short timeout: they
 never block or fail the request that caused them. Each is recorded (action, record id, status,
 whether it was signed; never the body, the URL or the secret) for tests to read.

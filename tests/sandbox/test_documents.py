@@ -17,14 +17,20 @@ def media_jwt(client: Client, who: SignedIn) -> str:
     return client.get("/api/auth/media/customer", headers=who.headers).get_json()["jwt"]
 
 
+def pdf_at(client: Client, url: str):
+    """The response at `url`, checked to be a PDF."""
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    return response
+
+
 def test_it_serves_a_members_invoice_pdf_with_a_media_jwt(
     client: Client, member: SignedIn, app: SandboxApp
 ) -> None:
     jwt = media_jwt(client, member)
-    response = client.get(f"/api/public/billing/invoices/30001/pdf?t={jwt}")
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
+    response = pdf_at(client, f"/api/public/billing/invoices/30001/pdf?t={jwt}")
     number = app.data.invoices[30001].number
     assert response.headers["Content-Disposition"] == f'inline; filename="{number}.pdf"'
 
@@ -237,10 +243,7 @@ def test_it_previews_the_next_invoice_as_a_pdf(
     client: Client, member: SignedIn, app: SandboxApp
 ) -> None:
     jwt = media_jwt(client, member)
-    response = client.get(f"{DRAFT_PDF}?t={jwt}")
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf"
-    text = pdf_text(response.data)
+    text = pdf_text(pdf_at(client, f"{DRAFT_PDF}?t={jwt}").data)
     draft = app.data.invoices[SHOWCASE_INVOICES["draft"]]
     assert draft.draft and draft.number in text
     assert "DRAFT" in text

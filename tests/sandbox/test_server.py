@@ -111,15 +111,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
-    port = free_port()
-    process = subprocess.Popen(
+def run_module(port: int, **env: str) -> subprocess.Popen[str]:
+    """`python -m sandbox` on `port` with extra environment, its log on a pipe."""
+    return subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SANDBOX_LATENCY_MS": "1"},
+        env={**os.environ, **env},
     )
+
+
+def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
+    port = free_port()
+    process = run_module(port, SANDBOX_LATENCY_MS="1")
     try:
         banner = process.stderr.readline()
         assert f"http://127.0.0.1:{port}" in banner
@@ -178,13 +183,7 @@ def _send_raw(host: str, port: int, raw: bytes) -> None:
 
 def test_it_never_logs_a_password_sent_to_the_token_endpoint_whatever_the_fault() -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SANDBOX_TRICKLE_INTERVAL_MS": "1"},
-    )
+    process = run_module(port, SANDBOX_TRICKLE_INTERVAL_MS="1")
     url = f"http://127.0.0.1:{port}"
     try:
         assert url in process.stderr.readline()
