@@ -25,7 +25,7 @@ ORDER_FIELDS: dict[str, tuple[str, Callable[[Invoice], Any]]] = {
     "invoicenumber": ("InvoiceNumber", lambda inv: inv.number),
     "id": ("Id", lambda inv: inv.id),
 }
-ASCENDING, DESCENDING = "1", "-1"
+ASCENDING = "1"  # `dir`; "-1" or anything else means descending
 
 
 def list_invoices(state: SandboxState, request: Request) -> Response:

@@ -87,7 +87,7 @@ class Knobs:
     access_token_lifetime: int = 86400
     invoices_viewable: bool = True
     invoices_printable: bool = True
-    # White text on it passes WCAG AA (6.9:1).
+    # White text on it passes WCAG AA (6.8:1).
     primary_color: str = "#1f5f8b"
     portal_url: str = "http://127.0.0.1:8000"
     webhook_url: str | None = None
