@@ -8,15 +8,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from members import throttle
-from members.forms import CodeForm, SignInForm, first_error
-from members.pages import dashboard_page, refusal_page, sign_in_page
+from members.forms import CodeForm, SignInForm, field_errors
+from members.pages import dashboard_page, refusal_page, sign_in_page, sign_out_page
 from members.pending import PendingSignIn, forget_pending, read_pending, remember_pending
 from members.session import end_member_session, new_client_id, safe_next, start_member_session
 from nexudus import (
@@ -27,7 +28,7 @@ from nexudus import (
     Welcome,
 )
 from web.formatting import location_today
-from web.pages import Page, render_page
+from web.pages import render_page, see_other
 
 logger = logging.getLogger("members.signin")
 
@@ -41,7 +42,9 @@ _NOTICES = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
     today = location_today(location.time_zone if location else None)
-    return render_page(request, dashboard_page(request.nexudus, today))  # type: ignore[attr-defined]
+    culture = location.language_culture if location else None
+    page = dashboard_page(request.nexudus, today, culture=culture)  # type: ignore[attr-defined]
+    return render_page(request, page)
 
 
 @login_not_required
@@ -57,11 +60,16 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        # A link to /logout/ gets the button: signing out changes state, so it is a POST.
+        if request.member is None:  # type: ignore[attr-defined]
+            return redirect("login")
+        return render_page(request, sign_out_page())
     # Signing out is purely local (Nexudus has no revoke endpoint), so it works when it is down.
     end_member_session(request)
-    response = redirect(f"{reverse('login')}?reason=signed-out")
+    response = see_other(f"{reverse('login')}?reason=signed-out")
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
@@ -92,7 +100,8 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
     next_url = safe_next(request, form.data.get("next"))
     if not form.is_valid():
         email = form.cleaned_data.get("email", "")
-        page = sign_in_page(next_url=next_url, email=email, error=first_error(form), status=400)
+        errors = field_errors(form)
+        page = sign_in_page(next_url=next_url, email=email, errors=errors, status=400)
         return render_page(request, page)
     email, password = form.cleaned_data["email"], form.cleaned_data["password"]
     throttled = _throttled(request, email, next_url)
@@ -103,7 +112,8 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
         welcome = request.nexudus.sign_in(email, password, client_id=client_id)  # type: ignore[attr-defined]
     except TwoFactorRequired:
         remember_pending(request.session, PendingSignIn.start(email, password, client_id))
-        return render_page(request, sign_in_page(next_url=next_url, step="totp", email=email))
+        # The code step is the sign-in page's GET while a sign-in is pending.
+        return see_other(f"{reverse('login')}?{urlencode({'next': next_url})}")
     except NexudusError as error:
         return _refused(request, next_url, email, error)
     return _finish_sign_in(request, next_url, welcome, client_id)
@@ -120,7 +130,7 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
             next_url=next_url,
             step="totp",
             email=pending.email,
-            error=first_error(form),
+            errors=field_errors(form),
             status=400,
         )
         return render_page(request, page)
@@ -137,9 +147,9 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
     except TwoFactorRequired:
         throttle.record_sign_in_failure(pending.email, throttle.client_address(request))
         logger.info("sign-in refused: wrong 2FA code")
-        error = _("That code did not work. Check your authenticator app and try again.")
+        errors = {"totp": _("That code did not work. Check your authenticator app and try again.")}
         page = sign_in_page(
-            next_url=next_url, step="totp", email=pending.email, error=error, status=400
+            next_url=next_url, step="totp", email=pending.email, errors=errors, status=400
         )
         return render_page(request, page)
     except NexudusError as error:
@@ -154,7 +164,7 @@ def _finish_sign_in(
 ) -> HttpResponse:
     start_member_session(request, welcome, client_id)
     logger.info("sign-in succeeded")
-    return redirect(next_url)
+    return see_other(next_url)
 
 
 def _refused(request: HttpRequest, next_url: str, email: str, error: NexudusError) -> HttpResponse:
@@ -179,7 +189,7 @@ def _throttled(
     message = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
         "minutes": minutes
     }
-    page: Page = sign_in_page(next_url=next_url, email=email, step=step, error=message, status=429)
+    page = sign_in_page(next_url=next_url, email=email, step=step, problem=message, status=429)
     response = render_page(request, page)
     response["Retry-After"] = str(wait)
     return response

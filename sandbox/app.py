@@ -56,6 +56,8 @@ stated beside the code it concerns, in the module named):
 - /api/public/configuration uses the documented BusinessSetting names `Members.ViewInvoices`
   (one switch for viewing and paying) and `Members.PrintInvoices`; they change only what the
   endpoint reports, not what the invoice endpoints answer (configuration).
+- /api/public/businesses/current answers without a bearer token too (public data, §7b): the
+  location of the host, which for the sandbox is London (people).
 - The colours of every location are the same four; `primaryColor` is a knob (configuration).
 - Paying happens on the sandbox's own page, keyed by the invoice UniqueId without
   authentication, like the guest payment link; it lands on the portal's checkout-complete page
