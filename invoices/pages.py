@@ -166,9 +166,7 @@ def _one(nexudus: Any, query: InvoiceQuery) -> InvoicePage | NexudusError:
         return error
 
 
-def _clamped(
-    options: ListOptions, ledger: Ledger | NexudusError | None, paid: Any
-) -> ListOptions:
+def _clamped(options: ListOptions, ledger: Ledger | NexudusError | None, paid: Any) -> ListOptions:
     pages = dict(options.pages)
     if isinstance(ledger, Ledger):
         last = max(1, -(-ledger.count // PAGE_SIZE))
