@@ -26,7 +26,7 @@ from checkout.pages import (
     parse_purchase,
 )
 from members import throttle
-from members.session import location_from, start_member_session
+from members.session import show_the_space, start_member_session
 from nexudus import NexudusError, NotFound, Unauthorized
 from web.csrf import accepts_own_posts_without_origin
 from web.headers import secret_page
@@ -59,20 +59,12 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     except BadLink as error:
         logger.info("checkout link refused: bad %s", error)
         return render_page(request, checkout_page("bad_link", status=400))
-    _show_the_space(request)
+    show_the_space(request)
     if request.method == "POST":
         return _register(request, purchase)
     member = request.member  # type: ignore[attr-defined]
     page = landing_page(request.nexudus, purchase, member=member)  # type: ignore[attr-defined]
     return render_page(request, page)
-
-
-def _show_the_space(request: HttpRequest) -> None:
-    """A guest has no session location: the page's header shows the space's public name."""
-    if request.location is None:  # type: ignore[attr-defined]
-        business = request.nexudus.public_business()  # type: ignore[attr-defined]
-        if business is not None:
-            request.location = location_from(business)  # type: ignore[attr-defined]
 
 
 def _purchase(request: HttpRequest, invoice_id: int) -> Purchase:

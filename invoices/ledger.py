@@ -31,6 +31,7 @@ ROW_FIELDS = (
     "TotalAmount",
     "DueAmount",
     "Currency.Code",
+    "BusinessName",
 )
 
 

@@ -26,7 +26,8 @@ from invoices.paging import (
     Pager,
     pager,
 )
-from invoices.rows import MEMBER_LINKS, DocumentLinks, Money, Row, RowBuilder
+from invoices.rows import MEMBER_LINKS, DocumentLinks, Money, Row, RowBuilder, several_locations
+from invoices.switches import InvoiceSwitches, invoice_switches
 from nexudus import InvoiceQuery, NexudusError
 from nexudus.records import InvoicePage
 from web.formatting import format_count
@@ -48,6 +49,7 @@ class Columns:
     status: str = field(default_factory=lambda: _("Status"))
     download: str = field(default_factory=lambda: _("Download"))
     pdf: str = field(default_factory=lambda: _("PDF"))
+    pay: str = field(default_factory=lambda: _("Pay"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +105,32 @@ def invoice_list_page(
     *,
     target: str | None = None,
     links: DocumentLinks = MEMBER_LINKS,
+    switches: InvoiceSwitches | None = None,
 ) -> Page:
-    """My Invoices, or the fragment htmx asked for (`target`: one group, or both)."""
+    """My Invoices, or the fragment htmx asked for (`target`: one group, or both).
+    `switches` are the operator's (asked of Nexudus when not given: previews give theirs)."""
+    switches = switches or invoice_switches(nexudus)
+    if not switches.view:
+        return Page("invoices/not_shown.html", {})
     wanted = [group for group in GROUPS if group.target == target] or list(GROUPS)
     ledger, paid = _fetch(nexudus, options, wanted)
     if isinstance(paid, InvoicePage) and paid.total_pages and paid.page > paid.total_pages:
         # Past the end: answer with the last page, and say its address.
         paid = _one(nexudus, paid_query(options, page=paid.total_pages))
     options = _clamped(options, ledger, paid)
-    builder = RowBuilder(today, culture, links)
+    shown = [*(_invoices_of(ledger)), *(paid.invoices if isinstance(paid, InvoicePage) else ())]
+    builder = RowBuilder(today, culture, links, switches, show_location=several_locations(shown))
     to_pay = _to_pay_view(ledger, options, builder) if TO_PAY in wanted else None
     paid_view = _paid_view(paid, options, builder) if PAID in wanted else None
     context = {
         "options": options,
+        "switches": switches,
+        "statement_href": links.statement_pdf() if switches.print and shown else "",
+        "next_invoice_href": (
+            links.next_invoice_pdf()
+            if switches.print and isinstance(ledger, Ledger) and ledger.upcoming
+            else ""
+        ),
         "to_pay": to_pay,
         "paid": paid_view,
         "all_failed": all(v is None or v.failed for v in (to_pay, paid_view)),
@@ -150,6 +165,12 @@ def _fetch(
         ledger = first if isinstance(first, NexudusError) else _ledger(nexudus, first)
     paid = results.pop(0) if PAID in wanted else None
     return ledger, paid
+
+
+def _invoices_of(ledger: Ledger | NexudusError | None) -> tuple[Any, ...]:
+    if not isinstance(ledger, Ledger):
+        return ()
+    return (*ledger.to_pay, *ledger.upcoming, *ledger.credit_notes)
 
 
 def _ledger(nexudus: Any, first: InvoicePage) -> Ledger | NexudusError:
@@ -222,14 +243,18 @@ def unpaid_panel(
     *,
     culture: str | None = None,
     links: DocumentLinks = MEMBER_LINKS,
+    switches: InvoiceSwitches | None = None,
     **_options: Any,
 ) -> dict[str, Any]:
     """The dashboard's panel: the same ledger as My Invoices, so the counts always agree."""
+    switches = switches or invoice_switches(nexudus)
+    if not switches.view:
+        return {"hidden": True}
     try:
         ledger = fetch_ledger(nexudus)
     except NexudusError:
         return {"failed": True}
-    builder = RowBuilder(today, culture, links)
+    builder = RowBuilder(today, culture, links, switches, show_location=False)
     return {
         "failed": False,
         "count": ledger.count,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import QueryDict
 
+from invoices.detail import invoice_detail_page
 from invoices.pages import invoice_list_page
 from invoices.paging import ListOptions
+from invoices.switches import ALL_ON, InvoiceSwitches
 from preview.registry import State, register, register_page
 from preview.samples import PEOPLE, SampleClient, SampleLinks
 from web.formatting import location_today
@@ -34,3 +38,29 @@ register(_state("two-currencies", "Two currencies", "ada"))
 register(_state("credit-notes", "Credit notes and drafts", "ada", "credit_notes=1"))
 register(_state("long-history", "Page 3 of a long history", "busy", "paid_page=3"))
 register(_state("nexudus-down", "Nexudus down", "ada", down=True))
+
+
+def _detail(invoice_id: int, switches: InvoiceSwitches = ALL_ON):
+    def build() -> Page:
+        home = PEOPLE["ada"].home
+        today = location_today(home.time_zone)
+        client = SampleClient("ada")
+        links = SampleLinks("ada")
+        return invoice_detail_page(
+            client, invoice_id, today, home.culture, links=links, switches=switches
+        )
+
+    return build
+
+
+def _detail_state(key: str, label: str, invoice_id: int, **switches: bool) -> State:
+    chosen = replace(ALL_ON, **switches)
+    path = f"/invoices/{invoice_id}/"
+    return State("invoice", key, label, _detail(invoice_id, chosen), "ada", path)
+
+
+register_page("invoice", "One invoice", 25)
+register(_detail_state("typical", "Unpaid, with Pay", 30001))
+register(_detail_state("credit-note", "A credit note", 30015))
+register(_detail_state("many-lines", "Many lines, tax and a discount, paid", 30009))
+register(_detail_state("payment-instructions", "Paying online off: how to pay", 30002, pay=False))

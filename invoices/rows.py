@@ -17,26 +17,43 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from invoices import status
+from invoices.switches import ALL_ON, InvoiceSwitches
 from nexudus.records import Invoice
 from web.formatting import format_day, format_money
 
 
 class DocumentLinks(Protocol):
-    """Where a page's PDF links lead: our click-time routes, or a preview's samples."""
+    """Where a page's links lead: our routes, or a preview's samples."""
+
+    def invoice(self, invoice_id: int) -> str: ...
 
     def invoice_pdf(self, invoice_id: int) -> str: ...
 
+    def invoice_pay(self, invoice_id: int) -> str: ...
+
     def statement_pdf(self) -> str: ...
+
+    def next_invoice_pdf(self) -> str: ...
 
 
 class MemberDocumentLinks:
-    """A member's PDF links: our routes, which mint the short-lived upstream link at click time."""
+    """A member's links: our routes. PDF routes mint the short-lived upstream link at click
+    time; Pay hands over to the location's payment page."""
+
+    def invoice(self, invoice_id: int) -> str:
+        return reverse("invoices:detail", args=[invoice_id])
 
     def invoice_pdf(self, invoice_id: int) -> str:
         return reverse("invoices:pdf", args=[invoice_id])
 
+    def invoice_pay(self, invoice_id: int) -> str:
+        return reverse("invoices:pay", args=[invoice_id])
+
     def statement_pdf(self) -> str:
         return reverse("invoices:statement")
+
+    def next_invoice_pdf(self) -> str:
+        return reverse("invoices:next")
 
 
 MEMBER_LINKS = MemberDocumentLinks()
@@ -52,7 +69,10 @@ class Row:
     amount_due: str
     paid_on: str
     status: status.Status
-    pdf_href: str
+    href: str  # the invoice's own page
+    pdf_href: str  # empty when the space does not let members print invoices
+    pay_href: str  # empty unless the member can pay it online now
+    location: str  # the issuing location, when the member has more than one
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +87,20 @@ class Money:
 class RowBuilder:
     """Builds rows for one page: one culture, one `today`, one set of links."""
 
-    def __init__(self, today: date, culture: str | None, links: DocumentLinks) -> None:
+    def __init__(
+        self,
+        today: date,
+        culture: str | None,
+        links: DocumentLinks,
+        switches: InvoiceSwitches = ALL_ON,
+        *,
+        show_location: bool = False,
+    ) -> None:
         self.today = today
         self.culture = culture
         self.links = links
+        self.switches = switches
+        self.show_location = show_location
         # A paid row says when in its own column; its badge needs one word, looked up once.
         self.paid = status.Status("paid", _("Paid"))
 
@@ -95,8 +125,14 @@ class RowBuilder:
             amount_due="" if invoice.paid else self.money(due, invoice.currency_code),
             paid_on=format_day(invoice.paid_on, self.culture) if invoice.paid else "",
             status=self._status(invoice),
-            pdf_href=self.links.invoice_pdf(invoice.id),
+            href=self.links.invoice(invoice.id),
+            pdf_href=self.links.invoice_pdf(invoice.id) if self.switches.print else "",
+            pay_href=self.links.invoice_pay(invoice.id) if self._payable(invoice) else "",
+            location=(invoice.business_name or "") if self.show_location else "",
         )
+
+    def _payable(self, invoice: Invoice) -> bool:
+        return self.switches.pay_online and status.is_to_pay(invoice)
 
     def _status(self, invoice: Invoice) -> status.Status:
         if invoice.paid and not invoice.credit_note:
@@ -111,3 +147,8 @@ class RowBuilder:
             Money(total.currency_code, total.amount, self.money(total.amount, total.currency_code))
             for total in totals
         ]
+
+
+def several_locations(invoices: Iterable[Invoice]) -> bool:
+    """True when the invoices come from more than one location: rows then say which."""
+    return len({invoice.business_name for invoice in invoices if invoice.business_name}) > 1

@@ -8,6 +8,9 @@ app_name = "invoices"
 
 urlpatterns = [
     path("", views.invoice_list, name="list"),
+    path("<int:invoice_id>/", views.invoice_detail, name="detail"),
+    path("<int:invoice_id>/pay/", views.invoice_pay, name="pay"),
     path("<int:invoice_id>/pdf/", views.invoice_pdf, name="pdf"),
+    path("next/pdf/", views.next_invoice_pdf, name="next"),
     path("statement/pdf/", views.statement_pdf, name="statement"),
 ]

@@ -49,6 +49,7 @@ class Location:
     language_culture: str
     currency_code: str | None
     time_zone: str | None
+    business_id: int | None = None  # whose colours the shell wears
 
 
 def new_client_id() -> str:
@@ -104,7 +105,17 @@ def location_from(business: Business) -> Location:
         language_culture=business.language_culture or "en-GB",
         currency_code=business.currency_code,
         time_zone=business.time_zone,
+        business_id=business.id,
     )
+
+
+def show_the_space(request: HttpRequest) -> None:
+    """A visitor without a session location (sign-in, a guest) still sees the space's name and
+    colour: its public face, asked of Nexudus without a token and kept a few minutes."""
+    if getattr(request, "location", None) is None:
+        business = request.nexudus.public_business()  # type: ignore[attr-defined]
+        if business is not None:
+            request.location = location_from(business)  # type: ignore[attr-defined]
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:

@@ -19,7 +19,13 @@ from members import throttle
 from members.forms import CodeForm, SignInForm, field_errors
 from members.pages import dashboard_page, refusal_page, sign_in_page, sign_out_page
 from members.pending import PendingSignIn, forget_pending, read_pending, remember_pending
-from members.session import end_member_session, new_client_id, safe_next, start_member_session
+from members.session import (
+    end_member_session,
+    new_client_id,
+    safe_next,
+    show_the_space,
+    start_member_session,
+)
 from nexudus import (
     InvalidCredentials,
     MustResetPassword,
@@ -28,7 +34,7 @@ from nexudus import (
     Welcome,
 )
 from web.formatting import location_today
-from web.pages import render_page, see_other
+from web.pages import Page, render_page, see_other
 
 logger = logging.getLogger("members.signin")
 
@@ -91,7 +97,7 @@ def _sign_in_form(request: HttpRequest) -> HttpResponse:
         email=pending.email if pending else "",
         notice=notice,
     )
-    return render_page(request, page)
+    return _render(request, page)
 
 
 @sensitive_variables("form", "password")
@@ -102,7 +108,7 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
         email = form.cleaned_data.get("email", "")
         errors = field_errors(form)
         page = sign_in_page(next_url=next_url, email=email, errors=errors, status=400)
-        return render_page(request, page)
+        return _render(request, page)
     email, password = form.cleaned_data["email"], form.cleaned_data["password"]
     throttled = _throttled(request, email, next_url)
     if throttled is not None:
@@ -124,7 +130,7 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
     pending = read_pending(request.session)
     if pending is None:
         notice = _("That took a little too long. Please sign in again.")
-        return render_page(request, sign_in_page(next_url=next_url, notice=notice, status=400))
+        return _render(request, sign_in_page(next_url=next_url, notice=notice, status=400))
     if not form.is_valid():
         page = sign_in_page(
             next_url=next_url,
@@ -133,7 +139,7 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
             errors=field_errors(form),
             status=400,
         )
-        return render_page(request, page)
+        return _render(request, page)
     throttled = _throttled(request, pending.email, next_url, step="totp")
     if throttled is not None:
         return throttled
@@ -151,7 +157,7 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
         page = sign_in_page(
             next_url=next_url, step="totp", email=pending.email, errors=errors, status=400
         )
-        return render_page(request, page)
+        return _render(request, page)
     except NexudusError as error:
         forget_pending(request.session)
         return _refused(request, next_url, pending.email, error)
@@ -175,7 +181,7 @@ def _refused(request: HttpRequest, next_url: str, email: str, error: NexudusErro
         logger.info("sign-in refused: password reset required")
     else:
         logger.warning("sign-in failed upstream: %s", type(error).__name__)
-    return render_page(request, refusal_page(error, next_url=next_url, email=email))
+    return _render(request, refusal_page(error, next_url=next_url, email=email))
 
 
 def _throttled(
@@ -190,6 +196,12 @@ def _throttled(
         "minutes": minutes
     }
     page = sign_in_page(next_url=next_url, email=email, step=step, problem=message, status=429)
-    response = render_page(request, page)
+    response = _render(request, page)
     response["Retry-After"] = str(wait)
     return response
+
+
+def _render(request: HttpRequest, page: Page) -> HttpResponse:
+    """The sign-in page wears the space's name and colour, even for a visitor."""
+    show_the_space(request)
+    return render_page(request, page)

@@ -33,7 +33,17 @@ from nexudus.errors import (
     Unauthorized,
 )
 from nexudus.http import MiB, Transport
-from nexudus.records import Business, Invoice, InvoicePage, Me, MediaToken, Registration, Tokens
+from nexudus.records import (
+    BrandColors,
+    Business,
+    Configuration,
+    Invoice,
+    InvoicePage,
+    Me,
+    MediaToken,
+    Registration,
+    Tokens,
+)
 
 T = TypeVar("T")
 
@@ -156,6 +166,18 @@ class Api:
         data is served anonymously), for pages guests see."""
         response = self.transport.get(self._url("/api/public/businesses/current"))
         return _parse(response, Business.from_json)
+
+    @sensitive_variables()
+    def get_configuration(self, access_token: str) -> Configuration:
+        """The operator's settings: feature switches, payment provider (reference §7b)."""
+        response = self._get("/api/public/configuration", access_token)
+        return _parse(response, Configuration.from_json)
+
+    @sensitive_variables()
+    def get_brand_colors(self, access_token: str, business_id: int) -> BrandColors:
+        """The location's colours (reference §7b)."""
+        path = f"/api/sys/businesses/{_id(business_id)}/colors"
+        return _parse(self._get(path, access_token), BrandColors.from_json)
 
     @sensitive_variables()
     def get_media_token(self, access_token: str) -> MediaToken:

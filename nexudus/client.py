@@ -18,7 +18,7 @@ import contextvars
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -28,15 +28,27 @@ from django.views.decorators.debug import sensitive_variables
 
 from nexudus.api import FIRST_PAGE, Api, InvoiceQuery
 from nexudus.errors import NexudusError, SessionExpired, Unauthorized, Unavailable
-from nexudus.records import Business, Invoice, InvoicePage, Me, Registration, Tokens
+from nexudus.records import (
+    BrandColors,
+    Business,
+    Configuration,
+    Invoice,
+    InvoicePage,
+    Me,
+    Registration,
+    Tokens,
+)
 
 T = TypeVar("T")
 
 # Refresh this long before the access token's stated expiry, so a call never starts with a
 # token that dies on the way.
 REFRESH_MARGIN_SECONDS = 120
-# A location's public face (name, culture) is kept this long per API host.
+# A location's public face (name, culture) and the operator's settings are kept this long per
+# API host; its colours, which change rarely and only members may ask for, a day.
 PUBLIC_BUSINESS_CACHE_SECONDS = 300
+CONFIGURATION_CACHE_SECONDS = 300
+BRAND_CACHE_SECONDS = 24 * 3600
 # Media tokens live about 60 s upstream; a cached one keeps at least 20 s for the redirect.
 MEDIA_TOKEN_CACHE_SECONDS = 40
 
@@ -139,14 +151,24 @@ class MemberClient:
 
     @sensitive_variables()
     def _welcome(self, tokens: Tokens) -> Welcome:
-        context = contextvars.copy_context()
-        business = _CALLS.submit(context.run, self.api.get_business, tokens.access_token)
-        me = self.api.get_me(tokens.access_token)
+        token = tokens.access_token
+        business = _CALLS.submit(contextvars.copy_context().run, self.api.get_business, token)
+        settings_known = cache.get(self._configuration_key()) is not None
+        configuration = (
+            None
+            if settings_known
+            else _CALLS.submit(contextvars.copy_context().run, self.api.get_configuration, token)
+        )
+        me = self.api.get_me(token)
         try:
             location: Business | None = business.result()
         except NexudusError:
             # The location's name and locale are niceties; sign the member in without them.
             location = None
+        if configuration is not None:
+            self._keep_configuration(configuration)
+        if location is not None and location.id is not None:
+            self._learn_brand(token, location.id)
         return Welcome(tokens, me, location)
 
     # --- Guests -----------------------------------------------------------------------------
@@ -154,7 +176,7 @@ class MemberClient:
     def public_business(self) -> Business | None:
         """The location's public face (name, culture), for guests; None when Nexudus will not
         say. Kept a few minutes per API host: it changes rarely and every guest page shows it."""
-        key = f"public-business:{hashlib.sha256(self.api.base_url.encode()).hexdigest()[:32]}"
+        key = f"public-business:{_host_key(self.api.base_url)}"
         cached = cache.get(key)
         if isinstance(cached, Business) or cached is False:
             return cached or None
@@ -179,6 +201,47 @@ class MemberClient:
 
     def business(self) -> Business:
         return self.call(self.api.get_business)
+
+    def configuration(self) -> Configuration | None:
+        """The operator's settings, kept a few minutes per API host; None when Nexudus will not
+        say (callers decide what that means: fail open for reading, closed for paying)."""
+        cached = cache.get(self._configuration_key())
+        if isinstance(cached, Configuration):
+            return cached
+        try:
+            configuration = self.call(self.api.get_configuration)
+        except NexudusError:
+            return None
+        cache.set(self._configuration_key(), configuration, CONFIGURATION_CACHE_SECONDS)
+        return configuration
+
+    def _configuration_key(self) -> str:
+        return f"configuration:{_host_key(self.api.base_url)}"
+
+    def _keep_configuration(self, pending: Future[Configuration]) -> None:
+        try:
+            configuration = pending.result()
+        except NexudusError:
+            return  # a page asks again later
+        cache.set(self._configuration_key(), configuration, CONFIGURATION_CACHE_SECONDS)
+
+    @staticmethod
+    def known_brand(business_id: int | None) -> BrandColors | None:
+        """The location's colours if a member's sign-in has learnt them (guests cannot ask)."""
+        if business_id is None:
+            return None
+        cached = cache.get(f"brand:{business_id}")
+        return cached if isinstance(cached, BrandColors) else None
+
+    @sensitive_variables()
+    def _learn_brand(self, access_token: str, business_id: int) -> None:
+        if self.known_brand(business_id) is not None:
+            return
+        try:
+            colors = self.api.get_brand_colors(access_token, business_id)
+        except NexudusError:
+            colors = BrandColors(primary=None)  # none to learn; ask again tomorrow
+        cache.set(f"brand:{business_id}", colors, BRAND_CACHE_SECONDS)
 
     def list_invoices(self, query: InvoiceQuery = FIRST_PAGE) -> InvoicePage:
         return self.call(self.api.list_invoices, query)
@@ -323,3 +386,7 @@ class MemberClient:
             return None
         store.keep(saved)
         return saved
+
+
+def _host_key(base_url: str) -> str:
+    return hashlib.sha256(base_url.encode()).hexdigest()[:32]

@@ -60,3 +60,36 @@ def guest_pdf_url(invoice_id: int, gateway_token: str, web_address: str | None =
 
 def statement_pdf_url(media_token: str) -> str:
     return upstream_url(f"{INVOICES_PATH}/statements/pdf", {"t": media_token})
+
+
+def next_invoice_pdf_url(media_token: str) -> str:
+    """The preview of the member's next invoice (reference §3b)."""
+    return upstream_url(f"{INVOICES_PATH}/draft/pdf", {"t": media_token})
+
+
+class UntrustedPayLink(ValueError):
+    """NEXUDUS_PAY_URL made a link to a host we do not trust: no member is sent there."""
+
+
+def pay_url(template: str, invoice_id: int, unique_id: str, web_address: str | None) -> str:
+    """Where a member pays an invoice: the issuing location's own payment page.
+
+    `template` (NEXUDUS_PAY_URL) names `{web_address}` (the issuing location's trusted host),
+    `{invoice_id}` and `{invoice_unique_id}`; every value is URL-encoded and the resulting host
+    must be a trusted one, like every other link to Nexudus. No token ever goes in it.
+    """
+    url = template.format(
+        web_address=trusted_host(web_address),
+        invoice_id=quote(str(int(invoice_id)), safe=""),
+        invoice_unique_id=quote(unique_id, safe=""),
+    )
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not _is_trusted(parts.netloc.lower()):
+        raise UntrustedPayLink(parts.netloc)
+    return url
+
+
+def _is_trusted(host: str) -> bool:
+    base = urlsplit(settings.NEXUDUS_BASE_URL).netloc.lower()
+    patterns = [*settings.NEXUDUS_TRUSTED_HOSTS, base]
+    return bool(_HOST.fullmatch(host)) and any(fnmatchcase(host, p.lower()) for p in patterns)

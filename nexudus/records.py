@@ -241,11 +241,13 @@ class Business:
     currency_code: str | None
     language_culture: str | None
     time_zone: str | None
+    id: int | None = None  # what the colours call needs (§7b)
 
     @classmethod
     def from_json(cls, data: Any) -> Business:
         obj = root(data, "business")
         return cls(
+            id=opt(obj, "Id", as_=_as_int),
             name=opt(obj, "Name", as_=_as_str),
             currency_code=_currency_code(obj),
             language_culture=opt(obj, "LanguageCulture", as_=_as_str),
@@ -288,6 +290,49 @@ class Me:
         )
 
 
+# Reference: nexudus-public-api.md §7b (BusinessSetting name/value pairs)
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """The operator's settings. Names are compared case-insensitively; booleans are strings."""
+
+    values: Mapping[str, str]
+
+    def flag(self, name: str) -> bool | None:
+        """A "True"/"False" setting, or None when it is absent or says something else."""
+        value = self.values.get(name.lower(), "").strip().lower()
+        return {"true": True, "false": False}.get(value)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Configuration:
+        if not isinstance(data, list):
+            raise BadResponse("configuration is not a list")
+        values: dict[str, str] = {}
+        for item in data:
+            setting = _as_setting(item)
+            if setting is not None:
+                values[setting[0].lower()] = setting[1]
+        return cls(values)
+
+
+def _as_setting(item: Any) -> tuple[str, str] | None:
+    if not isinstance(item, Mapping):
+        raise BadResponse("configuration holds something other than objects")
+    name = opt(item, "Name", as_=_as_str)
+    value = opt(item, "Value", as_=_as_str)
+    return (name, value or "") if name else None
+
+
+# Reference: nexudus-public-api.md §7b
+@dataclass(frozen=True, slots=True)
+class BrandColors:
+    primary: str | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> BrandColors:
+        obj = root(data, "colours")
+        return cls(primary=opt(obj, "primaryColor", "PrimaryColor", as_=_as_str))
+
+
 # Reference: nexudus-public-api.md §2a
 @dataclass(frozen=True, slots=True)
 class MediaToken:
@@ -298,10 +343,35 @@ class MediaToken:
         return cls(jwt=req(root(data, "media token"), "jwt", "Jwt", as_=_as_str))
 
 
+# Reference: nexudus-public-api.md §3 (line names UNCERTAIN: read defensively)
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    description: str | None
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    sub_total: Decimal | None  # net of tax, after any discount
+    tax_amount: Decimal | None
+    tax_rate: Decimal | None  # a percentage: 20 means 20 %
+    discount_amount: Decimal | None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> InvoiceLine:
+        return cls(
+            description=opt(obj, "Description", "DisplayAs", as_=_as_str),
+            quantity=opt(obj, "Quantity", as_=_as_decimal),
+            unit_price=opt(obj, "UnitPrice", as_=_as_decimal),
+            sub_total=opt(obj, "SubTotal", as_=_as_decimal),
+            tax_amount=opt(obj, "TaxAmount", as_=_as_decimal),
+            tax_rate=opt(obj, "TaxRate", as_=_as_decimal),
+            discount_amount=opt(obj, "DiscountAmount", as_=_as_decimal),
+        )
+
+
 # Reference: nexudus-public-api.md §3, §5, §6c
 @dataclass(frozen=True, slots=True)
 class Invoice:
     id: int
+    unique_id: str | None = None
     number: str | None = None
     created_on: datetime | None = None
     due_date: date | None = None
@@ -310,16 +380,20 @@ class Invoice:
     draft: bool | None = None
     credit_note: bool | None = None
     total_amount: Decimal | None = None
+    tax_amount: Decimal | None = None
     due_amount: Decimal | None = None
-    total_formatted: str | None = None
+    paid_amount: Decimal | None = None
     currency_code: str | None = None
     business_web_address: str | None = None
+    business_name: str | None = None
+    lines: tuple[InvoiceLine, ...] = ()
 
     @classmethod
     def from_json(cls, data: Any) -> Invoice:
         obj = root(data, "invoice")
         return cls(
             id=req(obj, "Id", as_=_as_int),
+            unique_id=opt(obj, "UniqueId", as_=_as_str),
             number=opt(obj, "InvoiceNumber", as_=_as_str),
             created_on=opt(obj, "CreatedOn", as_=_as_datetime),
             due_date=opt(obj, "DueDate", as_=_as_date),
@@ -328,11 +402,14 @@ class Invoice:
             draft=opt(obj, "Draft", as_=_as_bool),
             credit_note=opt(obj, "CreditNote", as_=_as_bool),
             total_amount=opt(obj, "TotalAmount", as_=_as_decimal),
+            tax_amount=opt(obj, "TaxAmount", as_=_as_decimal),
             due_amount=opt(obj, "DueAmount", as_=_as_decimal),
-            # "TotalFormated" (sic) is what Nexudus sends; accept the spelling it should be.
-            total_formatted=opt(obj, "TotalFormated", "TotalFormatted", as_=_as_str),
+            paid_amount=opt(obj, "PaidAmount", as_=_as_decimal),
             currency_code=_currency_code(obj),
             business_web_address=opt(obj, "BusinessWebAddress", as_=_as_str),
+            business_name=opt(obj, "BusinessName", as_=_as_str),
+            # The details doc says Lines, a captured preview said LinesRaw (UNCERTAIN, §3).
+            lines=tuple(InvoiceLine.from_json(line) for line in _objects(obj, "Lines", "LinesRaw")),
         )
 
 

@@ -89,6 +89,20 @@ NEXUDUS_PASSWORD_RESET_URL = env_str(
     "NEXUDUS_PASSWORD_RESET_URL", f"{NEXUDUS_BASE_URL}/password-recovery"
 )
 
+# Where Pay sends a member: the issuing location's own payment page for the invoice. Nexudus
+# documents no public "pay this invoice" endpoint and no address for that page (UNCERTAIN, see
+# README), so it is a template: {web_address}, {invoice_id}, {invoice_unique_id}. Empty (the
+# default) means paying online is off and invoices show PAYMENT_INSTRUCTIONS instead.
+NEXUDUS_PAY_URL = env_str("NEXUDUS_PAY_URL")
+try:
+    NEXUDUS_PAY_URL.format(web_address="h", invoice_id="1", invoice_unique_id="u")
+except (KeyError, IndexError, ValueError) as error:
+    raise ImproperlyConfigured(
+        "NEXUDUS_PAY_URL may name only {web_address}, {invoice_id} and {invoice_unique_id}"
+    ) from error
+# How to pay when paying online is off (or the operator switched it off), in the space's words.
+PAYMENT_INSTRUCTIONS = env_str("PAYMENT_INSTRUCTIONS")
+
 # --- Django ---------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -139,7 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "web.context_processors.shell",
+                "members.context_processors.shell",
             ],
         },
     },

@@ -13,6 +13,7 @@ urlpatterns = [
     path("checkout/", include("checkout.urls")),
     path("preview/", include("preview.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("brand.css", views.brand_stylesheet, name="brand_css"),
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots),
     path("admin/", admin.site.urls),

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from web.branding import brand_css, brand_for
 from web.pages import Page, render_page
 
 
@@ -29,6 +31,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@login_not_required
+@require_GET
+def brand_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The location's colour as CSS variables: a stylesheet, since the CSP allows no inline
+    style. Pages name the colour in its address (only a readable one is ever turned into CSS),
+    so it is the same for everyone and can be cached for long."""
+    brand = brand_for("#" + request.GET.get("v", "")[:6])
+    css = brand_css(brand) if brand else ""
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=30 * 24 * 3600)
+    return response
 
 
 ROBOTS = """User-agent: *

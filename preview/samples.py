@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from nexudus import InvoiceQuery, NexudusError, NotFound, Unauthorized, Unavailable
 from nexudus.api import FIRST_PAGE
-from nexudus.records import Invoice, InvoicePage
+from nexudus.records import Configuration, Invoice, InvoiceLine, InvoicePage
 from preview.documents import sample_pdf
 from web.formatting import format_day, format_money, location_today
 
@@ -108,12 +108,29 @@ class _Spec:
     draft: bool = False
     credit_note: bool = False
     due: str | None = None
+    # (description, quantity, unit price); none: one line for the whole net amount.
+    lines: tuple[tuple[str, str, str], ...] = ()
+
+    def line_items(self) -> tuple[tuple[str, str, str], ...]:
+        return self.lines or (("Membership", "1", self.net),)
+
+
+DESK = ("Dedicated desk — monthly membership", "1", "350.00")
+MANY_LINES = (
+    DESK,
+    ("Meeting room (Boardroom) — 2 hours", "2", "25.00"),
+    ("Printing credits", "120", "0.10"),
+    ("Locker rental", "1", "15.00"),
+    ("Day pass (guest)", "2", "25.00"),
+    ("Café & snacks", "6", "3.20"),
+    ("Discount: loyal member", "1", "-80.20"),
+)
 
 
 def _ada() -> list[_Spec]:
     lon, lis = LONDON, LISBOA
     return [
-        _Spec(30001, lon, 45, "425.00"),  # overdue
+        _Spec(30001, lon, 45, "425.00", lines=(DESK, ("Meeting room — 3 hours", "3", "25.00"))),
         _Spec(30002, lon, 75, "450.00", due="240.00"),  # overdue, partly paid
         _Spec(30003, lon, 5, "362.50"),  # not yet due
         _Spec(30004, lon, 1, "365.00", draft=True),  # the next invoice
@@ -121,13 +138,21 @@ def _ada() -> list[_Spec]:
         _Spec(30006, lon, 135, "370.00", paid_after=5),
         _Spec(30007, lon, 165, "350.00", paid_after=3),
         _Spec(30008, lon, 195, "400.00", paid_after=1),
-        _Spec(30009, lon, 225, "315.00", paid_after=0),
+        _Spec(30009, lon, 225, "416.00", paid_after=0, lines=MANY_LINES),  # many lines
         _Spec(30010, lon, 100, "-50.00", paid_after=0, credit_note=True),
         _Spec(30011, lis, 40, "195.00"),
         _Spec(30012, lis, 3, "1003.66"),  # 1,234.50 with tax: thousands separators
         _Spec(30013, lis, 70, "180.00", paid_after=4),
         _Spec(30014, lis, 130, "60.00", paid_after=2),
-        _Spec(30015, lis, 20, "-45.00", credit_note=True, due="-55.35"),  # open credit
+        _Spec(
+            30015,
+            lis,
+            20,
+            "-45.00",
+            credit_note=True,
+            due="-55.35",
+            lines=(("Credit: overcharge on hot desk pass", "1", "-45.00"),),
+        ),  # open credit
     ]
 
 
@@ -162,10 +187,18 @@ def _busy() -> list[_Spec]:
 _SPECS = {"ada": _ada, "grace": _grace, "empty": list, "busy": _busy}
 
 
+def _line(item: tuple[str, str, str], rate: Decimal) -> InvoiceLine:
+    description, quantity, unit = item
+    net = (Decimal(quantity) * Decimal(unit)).quantize(CENT, rounding=ROUND_HALF_UP)
+    tax = (net * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return InvoiceLine(description, Decimal(quantity), Decimal(unit), net, tax, rate, None)
+
+
 def _invoice(spec: _Spec, today: date, number: str) -> Invoice:
     location = spec.location
-    net = Decimal(spec.net)
-    total = net + (net * location.tax_rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    lines = tuple(_line(item, location.tax_rate) for item in spec.line_items())
+    tax = sum((line.tax_amount or Decimal(0) for line in lines), Decimal("0.00"))
+    total = sum((line.sub_total or Decimal(0) for line in lines), Decimal("0.00")) + tax
     created = datetime.combine(today - timedelta(days=spec.days_ago), time(9, 30))
     paid_on = None
     if spec.paid_after is not None:
@@ -181,9 +214,12 @@ def _invoice(spec: _Spec, today: date, number: str) -> Invoice:
         draft=spec.draft,
         credit_note=spec.credit_note,
         total_amount=total,
+        tax_amount=tax,
         due_amount=due,
-        total_formatted=format_money(total, location.currency_code, location.culture),
         currency_code=location.currency_code,
+        business_name=location.name,
+        lines=lines,
+        unique_id=f"sample-{spec.id}",
     )
 
 
@@ -267,6 +303,10 @@ class SampleClient:
                 return invoice
         raise NotFound("preview: not this person's invoice")
 
+    def configuration(self) -> Configuration:
+        """Every My-account switch on: previews show what members see by default."""
+        return Configuration({"members.viewinvoices": "True", "members.printinvoices": "True"})
+
     def guest_pdf(self, invoice_id: int, *, token: str) -> bytes:
         if self.down:
             raise Unavailable("preview: Nexudus down")
@@ -279,16 +319,35 @@ class SampleClient:
 
 
 class SampleLinks:
-    """PDF links of a preview page: sample documents, never a member's."""
+    """Links of a preview page: sample documents and sample pages, never a member's. Pay is
+    inert in a preview."""
 
     def __init__(self, person: str) -> None:
         self.person = person
 
+    def invoice(self, invoice_id: int) -> str:
+        key = DETAIL_STATES.get((self.person, invoice_id))
+        return reverse("preview:show", args=["invoice", key]) if key else "#"
+
     def invoice_pdf(self, invoice_id: int) -> str:
         return reverse("preview:invoice_pdf", args=[self.person, invoice_id])
 
+    def invoice_pay(self, invoice_id: int) -> str:
+        return "#"
+
     def statement_pdf(self) -> str:
         return reverse("preview:statement_pdf", args=[self.person])
+
+    def next_invoice_pdf(self) -> str:
+        return reverse("preview:statement_pdf", args=[self.person])
+
+
+# Sample invoices that have a preview state of their own page (see invoices/previews.py).
+DETAIL_STATES = {
+    ("ada", 30001): "typical",
+    ("ada", 30009): "many-lines",
+    ("ada", 30015): "credit-note",
+}
 
 
 def sample_invoice_pdf(person: str, invoice_id: int) -> bytes:
@@ -300,7 +359,7 @@ def sample_invoice_pdf(person: str, invoice_id: int) -> bytes:
         [
             sample.full_name,
             f"Issued {format_day(invoice.created_on, culture)}",
-            f"Total {invoice.total_formatted}",
+            f"Total {_total(invoice, culture)}",
             "A preview sample: not a real invoice.",
         ],
     )
@@ -309,8 +368,13 @@ def sample_invoice_pdf(person: str, invoice_id: int) -> bytes:
 def sample_statement_pdf(person: str) -> bytes:
     sample = PEOPLE[person]
     invoices = sample_invoices(person, location_today(sample.home.time_zone))
-    lines = [f"{invoice.number}  {invoice.total_formatted}" for invoice in invoices[:30]]
+    culture = sample.home.culture
+    lines = [f"{invoice.number}  {_total(invoice, culture)}" for invoice in invoices[:30]]
     return sample_pdf(f"Statement for {sample.full_name} (sample)", lines)
+
+
+def _total(invoice: Invoice, culture: str) -> str:
+    return format_money(invoice.total_amount or Decimal(0), invoice.currency_code, culture)
 
 
 def sample_guest_pdf(invoice_id: int) -> bytes:

@@ -26,6 +26,10 @@ if [ -z "${NEXUDUS_BASE_URL:-}" ]; then
   export NEXUDUS_BASE_URL="http://127.0.0.1:${SANDBOX_PORT}"
   # The sandbox's second location answers as localhost:<port>; trust it so its PDF links use it.
   export NEXUDUS_TRUSTED_HOSTS="${NEXUDUS_TRUSTED_HOSTS:-127.0.0.1:${SANDBOX_PORT},localhost:${SANDBOX_PORT}}"
+  # Pay hands members to the sandbox's stand-in payment page, which sends them back here.
+  sandbox_pay_page='http://{web_address}/invoices/{invoice_unique_id}/pay'
+  export NEXUDUS_PAY_URL="${NEXUDUS_PAY_URL:-$sandbox_pay_page}"
+  export SANDBOX_PORTAL_URL="${SANDBOX_PORTAL_URL:-http://127.0.0.1:${PORT}}"
   "$BIN/python" -m sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" &
   pids+=("$!")
   echo "Sandbox (Nexudus stand-in): $NEXUDUS_BASE_URL"

@@ -7,6 +7,7 @@ per culture and currency and kept, since a page formats hundreds of values.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -97,3 +98,23 @@ def location_today(time_zone: str | None) -> date:
 
 _PLAIN_PATTERN = parse_pattern("#,##0.00")
 _COUNT_PATTERN = parse_pattern("#,##0")
+_QUANTITY_PATTERN = parse_pattern("#,##0.###")
+
+
+def format_percent(rate: Decimal, culture: str | None) -> str:
+    """A tax rate given in percent (20 means 20 %), written the culture's way: "20%"."""
+    return _percent_formatter(culture)(rate / 100)
+
+
+@lru_cache(maxsize=64)
+def _percent_formatter(culture: str | None) -> Callable[[Decimal], str]:
+    locale = babel_locale(culture)
+    # The culture's own percent pattern ("20 %" in French), with up to two decimals (5.5 %).
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (0, 2)
+    return lambda fraction: pattern.apply(fraction, locale)
+
+
+def format_quantity(quantity: Decimal, culture: str | None) -> str:
+    """A quantity without trailing zeros: "3", "1.5", "1,250"."""
+    return _QUANTITY_PATTERN.apply(quantity, babel_locale(culture)).replace("-", MINUS)

@@ -26,3 +26,11 @@ document.addEventListener("htmx:afterSettle", function (event) {
     }, 50);
   }
 });
+
+// "Print" buttons (shown only with JavaScript): the print stylesheet does the rest.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});

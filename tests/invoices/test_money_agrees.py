@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 MINUS = "\u2212"
 AMOUNT = re.compile(r'<span class="amount">([^<]+)</span>')
 ROW = re.compile(
-    r'<th scope="row" class="number">([^<]+)</th>.*?<td class="num due amount">'
+    r'<th scope="row" class="number"><a href="[^"]+">([^<]+)</a>.*?<td class="num due amount">'
     r'<span class="label">[^<]*</span> ([^<]*)</td>',
     re.S,
 )
@@ -124,7 +124,7 @@ def test_every_screen_tells_one_story(client: Client, sandbox, who: str) -> None
     assert order == sorted(order, key=lambda number: due[number])
     if owed:
         urgent = dashboard[dashboard.index('class="urgent-list"') :]
-        urgent_numbers = re.findall(r'class="urgent-number">([^<]+)<', urgent)
+        urgent_numbers = re.findall(r'class="urgent-number"><a href="[^"]+">([^<]+)<', urgent)
         assert urgent_numbers == order[:3]
 
     # One format per currency on each page.

@@ -248,6 +248,7 @@ def test_it_loads_the_current_business(upstream, api):
     business = api.get_business("access-abc")
 
     assert business == records.Business(
+        id=3,
         name="My Space",
         currency_code="GBP",
         language_culture="en-GB",
@@ -291,7 +292,19 @@ def test_it_lists_invoices_as_records_with_decimal_money_and_naive_local_times(u
     assert invoice.due_date == date(2025, 10, 1)
     assert invoice.paid is False
     assert invoice.paid_on is None
-    assert invoice.total_formatted == "$199.00"
+    assert invoice.unique_id == "7f0c2b7e-0000-4000-8000-000000000001"
+    assert invoice.business_name == "My Space"
+    assert invoice.lines == (
+        records.InvoiceLine(
+            description="Hot desk, September",
+            quantity=Decimal(1),
+            unit_price=Decimal("165.83"),
+            sub_total=Decimal("165.83"),
+            tax_amount=Decimal("33.17"),
+            tax_rate=Decimal(20),
+            discount_amount=Decimal(0),
+        ),
+    )
     assert invoice.currency_code == "USD"
     assert invoice.business_web_address == "myspace"
     assert (page.page, page.size, page.total_items, page.total_pages) == (1, 25, 1, 1)
@@ -469,6 +482,7 @@ def test_it_calls_unparseable_or_html_answers_bad_responses(upstream, body, cont
         {"Records": [{"Id": 1, "Paid": "maybe"}]},
         {"Records": [{"Id": 1, "CreatedOn": "yesterday"}]},
         {"Records": ["INV-1"]},
+        {"Records": [{"Id": 1, "Lines": "none"}]},
     ],
 )
 def test_it_calls_wrongly_shaped_answers_bad_responses(upstream, body, api):

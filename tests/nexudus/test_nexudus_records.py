@@ -90,6 +90,19 @@ def test_it_treats_missing_null_and_empty_optional_fields_as_none():
     )
 
     assert invoice == Invoice(id=42)
+    assert invoice.lines == ()
+
+
+def test_it_reads_lines_under_either_name():
+    line = {"Description": "Room", "UnitPrice": "10.50", "SubTotal": 10.5, "Quantity": "2"}
+
+    from_lines = Invoice.from_json({"Id": 1, "Lines": [line]})
+    from_raw = Invoice.from_json({"Id": 1, "LinesRaw": [line]})
+
+    assert from_lines.lines == from_raw.lines
+    assert from_lines.lines[0].unit_price == Decimal("10.50")
+    assert from_lines.lines[0].quantity == Decimal(2)
+    assert from_lines.lines[0].tax_rate is None
 
 
 def test_it_reads_a_currency_given_as_a_bare_code_and_drops_an_empty_one():
@@ -117,6 +130,7 @@ def test_it_reads_a_currency_given_as_a_bare_code_and_drops_an_empty_one():
         {"Id": 1, "Paid": 2},
         {"Id": 1, "DueDate": 20251001},
         {"Id": 1, "Currency": 7},
+        {"Id": 1, "Lines": [None]},
         {"Id": 1, "InvoiceNumber": {"a": 1}},
     ],
 )
