@@ -222,7 +222,7 @@ def test_sign_in_needs_a_csrf_token(sandbox, member) -> None:
 def test_it_throttles_an_address_after_ten_failures_without_calling_nexudus(
     client, sandbox, member
 ) -> None:
-    for _ in range(throttle.PER_EMAIL.max_count):
+    for _ in range(throttle.PER_ACCOUNT.max_count):
         client.post("/login/", {"email": member.email, "password": "wrong"})
     sandbox.app.clear_log()
     response = client.post("/login/", {"email": member.email, "password": member.password})
@@ -233,7 +233,7 @@ def test_it_throttles_an_address_after_ten_failures_without_calling_nexudus(
 
 
 def test_the_throttle_ignores_a_spoofed_forwarded_for(client, sandbox, member) -> None:
-    for index in range(throttle.PER_EMAIL.max_count):
+    for index in range(throttle.PER_ACCOUNT.max_count):
         client.post(
             "/login/",
             {"email": member.email, "password": "wrong"},
