@@ -7,7 +7,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from invoices.pages import ListOptions, invoice_list_page
@@ -19,7 +19,7 @@ from web.pages import render_page
 logger = logging.getLogger("invoices")
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
@@ -33,7 +33,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_variables("media_token")
-@require_GET
+@require_safe
 @secret_page
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Mint the upstream PDF link at click time: however old the page, the link works."""
@@ -47,12 +47,14 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
         raise Http404 from error
     except NexudusError:
         return _download_unavailable(request)
-    url = links.invoice_pdf_url(invoice.id, media_token, invoice.business_web_address)
+    # The member's own locations only: the media token must not go to another tenant's host.
+    own_hosts = request.member.trusted_hosts  # type: ignore[attr-defined]
+    url = links.invoice_pdf_url(invoice.id, media_token, invoice.business_web_address, own_hosts)
     return HttpResponseRedirect(url)
 
 
 @sensitive_variables("media_token")
-@require_GET
+@require_safe
 @secret_page
 def statement_pdf(request: HttpRequest) -> HttpResponse:
     try:
