@@ -241,6 +241,8 @@ class Business:
     currency_code: str | None
     language_culture: str | None
     time_zone: str | None
+    # The location's own host (or its subdomain alone): PDF links may point there.
+    web_address: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Business:
@@ -250,6 +252,7 @@ class Business:
             currency_code=_currency_code(obj),
             language_culture=opt(obj, "LanguageCulture", as_=_as_str),
             time_zone=opt(obj, "TimeZone", as_=_as_str),
+            web_address=opt(obj, "WebAddress", as_=_as_str),
         )
 
 
@@ -275,16 +278,20 @@ class Me:
     full_name: str | None
     email: str | None
     profiles: tuple[Profile, ...]
+    # The member's home location's host (or subdomain): PDF links may point there.
+    default_business_web_address: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Me:
         obj = root(data, "profiles response")
         user = req(obj, "User", as_=_as_mapping)
         req(user, "Id", as_=_as_int)  # a user without an id is not a user
+        home = opt(obj, "DefaultBusiness", as_=_as_mapping) or {}
         return cls(
             full_name=opt(user, "FullName", as_=_as_str),
             email=opt(user, "Email", as_=_as_str),
             profiles=tuple(Profile.from_json(p) for p in _objects(obj, "Profiles")),
+            default_business_web_address=opt(home, "WebAddress", as_=_as_str),
         )
 
 
