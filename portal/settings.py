@@ -162,7 +162,8 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     # Tokens live in the session, so the session must live on the server: never signed cookies.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Django's cache sessions, with keyed-digest keys and sealed contents (web.sessions).
+    SESSION_ENGINE = "web.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -76,9 +76,15 @@ def cache_spy(monkeypatch) -> Iterator[CacheSpy]:
     yield spy
 
 
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "web.sessions"],
+    ids=["database sessions", "cache sessions (REDIS_URL)"],
+)
 def test_no_session_key_email_or_token_reaches_the_cache(
-    client: Client, sandbox, member, cache_spy: CacheSpy
+    client: Client, sandbox, member, cache_spy: CacheSpy, settings, engine
 ) -> None:
+    settings.SESSION_ENGINE = engine
     sign_in(client, member)
     session = _session_of(client)
     # A refresh (the access token about to expire), then a PDF click (a media token).
@@ -107,3 +113,17 @@ def test_no_session_key_email_or_token_reaches_the_cache(
     assert "throttle:" in written
     for secret in secrets:
         assert secret not in written
+
+
+def test_cache_sessions_still_end_at_sign_out(client: Client, sandbox, member, settings) -> None:
+    settings.SESSION_ENGINE = "web.sessions"
+    sign_in(client, member)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = import_module("web.sessions").SessionStore
+    assert store().exists(key)
+    assert client.get("/").status_code == 200
+    client.post("/logout/")
+    assert not store().exists(key)
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert replay.get("/").status_code == 302
