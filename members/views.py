@@ -24,6 +24,7 @@ from nexudus import (
     MustResetPassword,
     NexudusError,
     TwoFactorRequired,
+    Unavailable,
     Welcome,
 )
 from web.formatting import location_today
@@ -109,7 +110,7 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
             remember_pending(request.session, PendingSignIn.start(email, password, client_id))
             return render_page(request, sign_in_page(next_url=next_url, step="totp", email=email))
         except NexudusError as error:
-            if isinstance(error, InvalidCredentials):
+            if _may_have_been_checked(error):
                 attempt.failed()
             return _refused(request, next_url, email, account, error)
     return _finish_sign_in(request, next_url, welcome, client_id, account)
@@ -152,12 +153,23 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
             )
             return render_page(request, page)
         except NexudusError as error:
-            if isinstance(error, InvalidCredentials):
+            if _may_have_been_checked(error):
                 attempt.failed()
             forget_pending(request.session)
             return _refused(request, next_url, pending.email, account, error)
     forget_pending(request.session)
     return _finish_sign_in(request, next_url, welcome, pending.client_id, account)
+
+
+def _may_have_been_checked(error: NexudusError) -> bool:
+    """Does this refusal count as a guess? A slot goes back only when the credentials were
+    surely not wrong (must reset means they were right) or surely not looked at (Nexudus said
+    5xx or 429). A call that timed out or was cut off counts: Nexudus may have checked the
+    password, and an attacker who could slow it down must not get guesses for free."""
+    if isinstance(error, MustResetPassword):
+        return False
+    not_looked_at = error.status is not None and (error.status >= 500 or error.status == 429)
+    return not (isinstance(error, Unavailable) and not_looked_at)
 
 
 def _finish_sign_in(

@@ -257,3 +257,14 @@ def test_an_outage_or_a_right_password_gives_the_slot_back(sandbox, member) -> N
     sandbox.app.knobs.update(fault=None)
     for _ in range(throttle.PER_ACCOUNT.max_count + 2):
         sign_in(Client(), member)
+
+
+def test_a_call_cut_off_on_the_way_counts_as_a_guess(sandbox, member) -> None:
+    # Nexudus may have checked the password before the answer was lost.
+    sandbox.app.knobs.update(fault="reset", fault_path_prefix="/api/token")
+    for _ in range(throttle.PER_ACCOUNT.max_count):
+        assert Client().post("/login/", {"email": member.email, "password": "x"}).status_code == 503
+    sandbox.app.knobs.update(fault=None)
+    sandbox.app.clear_log()
+    assert _wrong(Client(), member.email).status_code == 429
+    assert _token_calls(sandbox) == 0
