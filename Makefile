@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 export PORT ?= 8000
 export SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format sandbox clean browser-tools screenshots
+.PHONY: run test lint format sandbox clean browser-tools screenshots bench
 
 # Debian packages the browser gate needs; installed only when missing (CI runs as root).
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -52,6 +52,14 @@ test: lint browser-tools
 ## make screenshots: every staff-preview state at 1280 px and 375 px, into screenshots/.
 screenshots: $(DEV_STAMP) browser-tools
 	$(BIN)/python scripts/screenshots.py
+
+## make bench: speed figures side by side, with their spread over repeats (about 5 minutes).
+## LATENCY_MS=… the sandbox's latency (default 50); QUICK=1 about 1 minute; ZIP=1 the zip export
+## (issue 13); BENCH_ARGS="--workers 2 --threads 4 …" any option of scripts/bench.py --help.
+LATENCY_MS ?= 50
+bench: $(RUN_STAMP)
+	$(BIN)/python scripts/bench.py $(if $(filter 1,$(ZIP)),zip,pages) --latency-ms $(LATENCY_MS) \
+		$(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 ## make lint: ruff, and the import rules of pyproject.toml (import-linter).
 lint: $(DEV_STAMP)

@@ -86,15 +86,33 @@ def landing_page(
     nexudus: Any,
     purchase: Purchase,
     *,
+    member: Any = None,
     remember: bool = True,
     pdf_link: GuestPdfLink = nexudus_guest_pdf,
 ) -> Page:
     """The landing page for a well-formed link. `remember=False` (staff preview) neither reads
-    nor writes the verification cache, so a preview never changes what a guest will see."""
+    nor writes the verification cache, so a preview never changes what a guest will see.
+    `member` is who is signed in, if anyone: they see their invoice's number and a way back
+    to their invoices instead of an offer to create an account."""
     state = _verify(nexudus, purchase) if remember else confirm_with_nexudus(nexudus, purchase)
     if state != "ready":
         return checkout_page(state, purchase, status=_STATUS[state])
-    return checkout_page("ready", purchase, registered=is_registered(purchase), pdf_link=pdf_link)
+    return checkout_page(
+        "ready",
+        purchase,
+        registered=is_registered(purchase) if remember else False,
+        member=member,
+        invoice_number=invoice_number(nexudus, purchase) if member else None,
+        pdf_link=pdf_link,
+    )
+
+
+def invoice_number(nexudus: Any, purchase: Purchase) -> str | None:
+    """The invoice's number, which a signed-in member may read; the internal id is no name."""
+    try:
+        return nexudus.get_invoice(purchase.invoice_id, fields=("InvoiceNumber",)).number
+    except NexudusError:
+        return None
 
 
 def _verify(nexudus: Any, purchase: Purchase) -> str:
@@ -143,6 +161,8 @@ def checkout_page(
     status: int = 200,
     registered: bool = False,
     account: str = "",
+    member: Any = None,
+    invoice_number: str | None = None,
     pdf_link: GuestPdfLink = nexudus_guest_pdf,
 ) -> Page:
     context = {
@@ -151,12 +171,14 @@ def checkout_page(
         "purchase": purchase,
         "registered": registered,
         "account": account,
+        "member": member,
+        "invoice_number": invoice_number,
         "pdf_url": pdf_link(purchase) if purchase is not None and state == "ready" else "",
     }
     return Page("checkout/complete.html", context, status)
 
 
 def account_fragment(purchase: Purchase, account: str) -> Page:
-    """The "Your account" box alone, for htmx (which only swaps 2xx answers: the fragment
-    itself says what went wrong)."""
+    """The "Your account" box alone, for htmx when creating the account failed (htmx only
+    swaps 2xx answers: the fragment itself says what went wrong)."""
     return Page("checkout/includes/account.html", {"purchase": purchase, "account": account})

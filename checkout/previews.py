@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from checkout.pages import GATEWAYS, Purchase, checkout_page, landing_page, parse_purchase
 from preview.registry import State, register, register_page
-from preview.samples import GUEST_CHECKOUTS, SampleClient
+from preview.samples import GUEST_CHECKOUTS, PEOPLE, SampleClient
 from web.pages import Page
 
 
@@ -20,22 +20,36 @@ def _purchase(gateway: str) -> Purchase:
     return parse_purchase(invoice_id, {parameter: [session_id]})
 
 
-def _checkout(gateway: str, *, rejected: bool = False, down: bool = False, account: str = ""):
+def _checkout(
+    gateway: str,
+    *,
+    rejected: bool = False,
+    down: bool = False,
+    account: str = "",
+    registered: bool = False,
+    member: str | None = None,
+):
     def build() -> Page:
         purchase = _purchase(gateway)
-        if account:
+        shell = PEOPLE[member].member if member else None
+        if account or registered:
             return checkout_page(
-                "ready", purchase, registered=True, account=account, pdf_link=_sample_pdf
+                "ready",
+                purchase,
+                registered=registered,
+                account=account,
+                member=shell,
+                pdf_link=_sample_pdf,
             )
         tokens = frozenset({purchase.session_id}) if rejected else frozenset()
-        client = SampleClient(None, down=down, rejected_tokens=tokens)
-        return landing_page(client, purchase, remember=False, pdf_link=_sample_pdf)
+        client = SampleClient(member, down=down, rejected_tokens=tokens)
+        return landing_page(client, purchase, member=shell, remember=False, pdf_link=_sample_pdf)
 
     return build
 
 
-def _state(key: str, label: str, build) -> State:
-    return State("checkout", key, label, build, path="/checkout/complete/39001/")
+def _state(key: str, label: str, build, person: str | None = None) -> State:
+    return State("checkout", key, label, build, person, path="/checkout/complete/39001/")
 
 
 register_page("checkout", "Checkout complete", 40)
@@ -46,9 +60,17 @@ register(_state("rejected", "A rejected token", _checkout("stripe", rejected=Tru
 register(_state("nexudus-down", "Nexudus down", _checkout("paypal", down=True)))
 register(_state("bad-link", "A malformed link", lambda: checkout_page("bad_link", status=400)))
 register(
-    _state("signed-in", "Account created, signed in", _checkout("stripe", account="signed_in"))
+    _state(
+        "signed-in",
+        "Account created, signed in",
+        _checkout("stripe", registered=True, member="ada"),
+        person="ada",
+    )
 )
 register(
-    _state("created", "Account created, not signed in", _checkout("spreedly", account="created"))
+    _state("created", "Account created, not signed in", _checkout("spreedly", registered=True))
 )
-register(_state("already", "Account already created", _checkout("paypal", account="already")))
+register(_state("failed", "Account creation failed", _checkout("paypal", account="failed")))
+register(
+    _state("member", "A member back from paying", _checkout("stripe", member="ada"), person="ada")
+)

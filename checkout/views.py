@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from checkout.pages import (
+    GATEWAYS,
     BadLink,
     Purchase,
     account_fragment,
@@ -25,16 +26,18 @@ from checkout.pages import (
     parse_purchase,
 )
 from members import throttle
-from members.session import start_member_session
+from members.session import location_from, start_member_session
 from nexudus import NexudusError, NotFound, Unauthorized
 from web.csrf import accepts_own_posts_without_origin
 from web.headers import secret_page
-from web.pages import render_page
+from web.pages import render_page, see_other
 
 logger = logging.getLogger("checkout")
 
 # Registration is remembered for long: a second "Create your account" must say it is done.
 REGISTERED_SECONDS = 90 * 24 * 3600
+# Where the page keeps the purchase once posted, so its reload needs no secret in the address.
+PURCHASE_KEY = "checkout.purchase"
 # Guests are anonymous: a per-address budget keeps this page from being a guessing oracle.
 PER_CLIENT = throttle.Limit("checkout", max_count=30, window_seconds=60)
 
@@ -50,19 +53,51 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
         response["Retry-After"] = str(PER_CLIENT.retry_after())
         return response
     try:
-        purchase = parse_purchase(invoice_id, dict(request.GET.lists()))
+        purchase = _purchase(request, invoice_id)
     except BadLink as error:
         logger.info("checkout link refused: bad %s", error)
         return render_page(request, checkout_page("bad_link", status=400))
+    _show_the_space(request)
     if request.method == "POST":
         return _register(request, purchase)
-    return render_page(request, landing_page(request.nexudus, purchase))  # type: ignore[attr-defined]
+    member = request.member  # type: ignore[attr-defined]
+    page = landing_page(request.nexudus, purchase, member=member)  # type: ignore[attr-defined]
+    return render_page(request, page)
+
+
+def _show_the_space(request: HttpRequest) -> None:
+    """A guest has no session location: the page's header shows the space's public name."""
+    if request.location is None:  # type: ignore[attr-defined]
+        business = request.nexudus.public_business()  # type: ignore[attr-defined]
+        if business is not None:
+            request.location = location_from(business)  # type: ignore[attr-defined]
+
+
+def _purchase(request: HttpRequest, invoice_id: int) -> Purchase:
+    """The purchase the address names, or, once the page has been posted, the one this browser
+    posted for: the page then reloads without the gateway's secret in its address."""
+    query = dict(request.GET.lists())
+    if not any(gateway.parameter in query for gateway in GATEWAYS):
+        kept = request.session.get(PURCHASE_KEY)
+        if isinstance(kept, dict) and kept.get("invoice_id") == invoice_id:
+            query = {str(kept.get("parameter")): [str(kept.get("session_id"))]}
+    return parse_purchase(invoice_id, query)
+
+
+def _done(request: HttpRequest, purchase: Purchase) -> HttpResponse:
+    """Post/Redirect/Get: the account box's new state is the page's GET, reload-safe."""
+    request.session[PURCHASE_KEY] = {
+        "invoice_id": purchase.invoice_id,
+        "parameter": purchase.gateway.parameter,
+        "session_id": purchase.session_id,
+    }
+    return see_other(request.path)
 
 
 def _register(request: HttpRequest, purchase: Purchase) -> HttpResponse:
     nexudus = request.nexudus  # type: ignore[attr-defined]
     if is_registered(purchase):
-        return _account(request, purchase, "already", status=200)
+        return _done(request, purchase)
     try:
         registration = nexudus.register_guest(purchase.invoice_id, token=purchase.session_id)
     except (Unauthorized, NotFound):
@@ -75,8 +110,8 @@ def _register(request: HttpRequest, purchase: Purchase) -> HttpResponse:
         return _account(request, purchase, "failed", status=503)
     cache.set(f"checkout-registered:{purchase.cache_key}", True, timeout=REGISTERED_SECONDS)
     logger.info("guest account created (%s)", purchase.gateway.name)
-    signed_in = _sign_in_with(request, registration.token)
-    return _account(request, purchase, "signed_in" if signed_in else "created", status=200)
+    _sign_in_with(request, registration.token)
+    return _done(request, purchase)
 
 
 def _sign_in_with(request: HttpRequest, one_time_token: str) -> bool:

@@ -1,208 +1,246 @@
 """My Invoices and the dashboard's unpaid panel, as page functions.
 
 The views and the staff preview both call these with a Nexudus client (the member's, or a
-preview's sample client), so a preview shows exactly what a member would get.
+preview's sample client), so a preview shows exactly what a member would get. Both screens
+count from one `Ledger`, so they always agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
-from django.http import QueryDict
-from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from invoices import status
+from invoices.ledger import ROW_FIELDS, Ledger, fetch_ledger, ledger_after, unpaid_query
+from invoices.paging import (
+    GROUPS,
+    GROUPS_TARGET,
+    PAGE_SIZE,
+    PAID,
+    TO_PAY,
+    Group,
+    ListOptions,
+    Pager,
+    pager,
+)
+from invoices.rows import MEMBER_LINKS, DocumentLinks, Money, Row, RowBuilder
 from nexudus import InvoiceQuery, NexudusError
 from nexudus.records import InvoicePage
+from web.formatting import format_count
 from web.pages import Page
 
-PAGE_SIZE = 20
-# The panel sorts by urgency, which needs every unpaid invoice: one call, the largest page.
-PANEL_FETCH_SIZE = 100
 PANEL_ROWS = 3
-MAX_PAGE = 10_000
-# Only the fields the rows show (`_shape`): a 2,000-invoice history stays a small response.
-ROW_FIELDS = (
-    "InvoiceNumber",
-    "CreatedOn",
-    "DueDate",
-    "Paid",
-    "PaidOn",
-    "Draft",
-    "CreditNote",
-    "TotalAmount",
-    "DueAmount",
-    "TotalFormated",
-    "Currency.Code",
-)
-
-
-class DocumentLinks(Protocol):
-    """Where a page's PDF links lead: our click-time routes, or a preview's samples."""
-
-    def invoice_pdf(self, invoice_id: int) -> str: ...
-
-    def statement_pdf(self) -> str: ...
-
-
-class MemberDocumentLinks:
-    """A member's PDF links: our routes, which mint the short-lived upstream link at click time."""
-
-    def invoice_pdf(self, invoice_id: int) -> str:
-        return reverse("invoices:pdf", args=[invoice_id])
-
-    def statement_pdf(self) -> str:
-        return reverse("invoices:statement")
-
-
-MEMBER_LINKS = MemberDocumentLinks()
 
 
 @dataclass(frozen=True, slots=True)
-class Group:
-    key: str
-    paid: bool
-    title: str
-    page_param: str
-    target: str
+class Columns:
+    """Column names, looked up once per page (not once per row)."""
 
-
-GROUPS = (
-    Group("unpaid", False, _("To pay"), "unpaid_page", "unpaid-group"),
-    Group("paid", True, _("Paid"), "paid_page", "paid-group"),
-)
-GROUPS_TARGET = "invoice-groups"
-
-
-@dataclass(frozen=True, slots=True)
-class ListOptions:
-    """What the address bar says about the list: the switch and each group's page."""
-
-    credit_notes: bool
-    pages: dict[str, int]
-
-    @classmethod
-    def from_query(cls, query: QueryDict) -> ListOptions:
-        return cls(
-            credit_notes=query.get("credit_notes") == "1",
-            pages={group.key: _page_number(query.get(group.page_param)) for group in GROUPS},
-        )
-
-    def url(self, **pages: int) -> str:
-        """This list's address with some groups moved to other pages."""
-        query = QueryDict(mutable=True)
-        if self.credit_notes:
-            query["credit_notes"] = "1"
-        merged = {**self.pages, **pages}
-        for group in GROUPS:
-            if merged[group.key] > 1:
-                query[group.page_param] = str(merged[group.key])
-        encoded = query.urlencode()
-        return f"?{encoded}" if encoded else "?"
-
-    def query_for(self, group: Group) -> InvoiceQuery:
-        return InvoiceQuery(
-            paid=group.paid,
-            credit_notes=self.credit_notes,
-            page=self.pages[group.key],
-            size=PAGE_SIZE,
-            fields=ROW_FIELDS,
-        )
-
-
-def _page_number(raw: str | None) -> int:
-    try:
-        number = int(raw or "1")
-    except ValueError:
-        return 1
-    return min(max(number, 1), MAX_PAGE)
+    invoice: str = field(default_factory=lambda: _("Invoice"))
+    issued: str = field(default_factory=lambda: _("Issued"))
+    due: str = field(default_factory=lambda: _("Due"))
+    total: str = field(default_factory=lambda: _("Total"))
+    amount_due: str = field(default_factory=lambda: _("Amount due"))
+    paid_on: str = field(default_factory=lambda: _("Paid on"))
+    status: str = field(default_factory=lambda: _("Status"))
+    download: str = field(default_factory=lambda: _("Download"))
+    pdf: str = field(default_factory=lambda: _("PDF"))
 
 
 @dataclass(frozen=True, slots=True)
-class GroupView:
-    """One group as the template shows it: the page fetched, or the reason it is missing."""
-
-    group: Group
-    page: InvoicePage | None
+class ToPayView:
     failed: bool
-    number: int
-    previous_url: str | None = None
-    next_url: str | None = None
+    count_text: str = ""
+    count: int = 0
+    rows: list[Row] = field(default_factory=list)
+    pager: Pager | None = None
+    totals: list[Money] = field(default_factory=list)
+    credits: list[Money] = field(default_factory=list)
+    balances: list[Money] = field(default_factory=list)
+    upcoming: list[Row] = field(default_factory=list)
+    credit_notes: list[Row] = field(default_factory=list)
     retry_url: str = "?"
-
-    @property
-    def invoices(self) -> tuple[Any, ...]:
-        return self.page.invoices if self.page else ()
-
-    @property
-    def outstanding(self) -> list[status.CurrencyTotal]:
-        return status.outstanding_by_currency(self.invoices)
-
-    @property
-    def complete(self) -> bool:
-        """True when this page holds the whole group, so its totals are the group's totals."""
-        return self.page is not None and self.number == 1 and not self.page.has_next
+    announce: str = ""
 
 
-def _group_view(
-    group: Group, options: ListOptions, result: InvoicePage | NexudusError
-) -> GroupView:
-    number = options.pages[group.key]
-    if not isinstance(result, InvoicePage):
-        return GroupView(group, None, True, number, retry_url=options.url())
-    previous_url = options.url(**{group.key: number - 1}) if number > 1 else None
-    next_url = options.url(**{group.key: number + 1}) if result.has_next else None
-    return GroupView(group, result, False, number, previous_url, next_url, options.url())
+@dataclass(frozen=True, slots=True)
+class PaidView:
+    failed: bool
+    count_text: str = ""
+    count: int = 0
+    rows: list[Row] = field(default_factory=list)
+    pager: Pager | None = None
+    retry_url: str = "?"
+    announce: str = ""
+
+
+def invoices_text(count: int, culture: str | None, *, complete: bool = True) -> str:
+    if not complete:
+        return _("%(count)s+ invoices") % {"count": format_count(count, culture)}
+    return ngettext("%(count)s invoice", "%(count)s invoices", count) % {
+        "count": format_count(count, culture)
+    }
+
+
+def paid_query(options: ListOptions, page: int | None = None) -> InvoiceQuery:
+    return InvoiceQuery(
+        paid=True,
+        credit_notes=options.credit_notes,
+        page=page or options.pages[PAID.key],
+        size=PAGE_SIZE,
+        fields=ROW_FIELDS,
+    )
 
 
 def invoice_list_page(
     nexudus: Any,
     options: ListOptions,
     today: date,
+    culture: str | None,
     *,
     target: str | None = None,
     links: DocumentLinks = MEMBER_LINKS,
 ) -> Page:
     """My Invoices, or the fragment htmx asked for (`target`: one group, or both)."""
     wanted = [group for group in GROUPS if group.target == target] or list(GROUPS)
-    # One call per group, side by side: the page costs about one upstream round trip.
-    results = nexudus.list_invoices_each([options.query_for(group) for group in wanted])
-    groups = [
-        _group_view(group, options, result) for group, result in zip(wanted, results, strict=True)
-    ]
+    ledger, paid = _fetch(nexudus, options, wanted)
+    if isinstance(paid, InvoicePage) and paid.total_pages and paid.page > paid.total_pages:
+        # Past the end: answer with the last page, and say its address.
+        paid = _one(nexudus, paid_query(options, page=paid.total_pages))
+    options = _clamped(options, ledger, paid)
+    builder = RowBuilder(today, culture, links)
+    to_pay = _to_pay_view(ledger, options, builder) if TO_PAY in wanted else None
+    paid_view = _paid_view(paid, options, builder) if PAID in wanted else None
     context = {
         "options": options,
-        "groups": groups,
-        "today": today,
+        "to_pay": to_pay,
+        "paid": paid_view,
+        "all_failed": all(v is None or v.failed for v in (to_pay, paid_view)),
+        "cols": Columns(),
         "links": links,
         "credit_notes_url": replace(options, credit_notes=not options.credit_notes).url(),
+        "retry_url": options.url(),
     }
+    url = options.url()
     if target is not None and len(wanted) == 1:
-        return Page("invoices/includes/group.html", {**context, "view": groups[0]})
+        view = to_pay if wanted == [TO_PAY] else paid_view
+        template = "to_pay.html" if wanted == [TO_PAY] else "paid.html"
+        return Page(f"invoices/includes/{template}", {**context, "view": view}, url=url)
     if target == GROUPS_TARGET:
-        return Page("invoices/includes/groups.html", context)
-    return Page("invoices/list.html", context)
+        return Page("invoices/includes/groups.html", context, url=url)
+    return Page("invoices/list.html", context, url=url)
+
+
+def _fetch(
+    nexudus: Any, options: ListOptions, wanted: list[Group]
+) -> tuple[Ledger | NexudusError | None, InvoicePage | NexudusError | None]:
+    """The groups' first calls side by side: the page costs about one upstream round trip."""
+    queries = []
+    if TO_PAY in wanted:
+        queries.append(unpaid_query(1))
+    if PAID in wanted:
+        queries.append(paid_query(options))
+    results = list(nexudus.list_invoices_each(queries))
+    ledger: Ledger | NexudusError | None = None
+    if TO_PAY in wanted:
+        first = results.pop(0)
+        ledger = first if isinstance(first, NexudusError) else _ledger(nexudus, first)
+    paid = results.pop(0) if PAID in wanted else None
+    return ledger, paid
+
+
+def _ledger(nexudus: Any, first: InvoicePage) -> Ledger | NexudusError:
+    try:
+        return ledger_after(nexudus, first)
+    except NexudusError as error:
+        return error
+
+
+def _one(nexudus: Any, query: InvoiceQuery) -> InvoicePage | NexudusError:
+    try:
+        return nexudus.list_invoices(query)
+    except NexudusError as error:
+        return error
+
+
+def _clamped(options: ListOptions, ledger: Ledger | NexudusError | None, paid: Any) -> ListOptions:
+    pages = dict(options.pages)
+    if isinstance(ledger, Ledger):
+        last = max(1, -(-ledger.count // PAGE_SIZE))
+        pages[TO_PAY.key] = min(pages[TO_PAY.key], last)
+    if isinstance(paid, InvoicePage):
+        pages[PAID.key] = paid.page
+    return replace(options, pages=pages, corrected=False)
+
+
+def _to_pay_view(
+    ledger: Ledger | NexudusError | None, options: ListOptions, builder: RowBuilder
+) -> ToPayView:
+    if not isinstance(ledger, Ledger):
+        return ToPayView(failed=True, retry_url=options.url(TO_PAY.target))
+    culture = builder.culture
+    page = pager(options, TO_PAY, ledger.count, culture)
+    start = (page.number - 1) * PAGE_SIZE
+    return ToPayView(
+        failed=False,
+        count=ledger.count,
+        count_text=invoices_text(ledger.count, culture, complete=ledger.complete),
+        rows=builder.rows(ledger.to_pay[start : start + PAGE_SIZE]),
+        pager=page,
+        totals=builder.totals(ledger.totals),
+        credits=builder.totals(ledger.credits),
+        balances=builder.totals(ledger.balances) if ledger.credits else [],
+        upcoming=builder.rows(ledger.upcoming),
+        credit_notes=builder.rows(ledger.credit_notes),
+        retry_url=options.url(TO_PAY.target),
+        announce=_("To pay, %(position)s") % {"position": page.position_text},
+    )
+
+
+def _paid_view(paid: Any, options: ListOptions, builder: RowBuilder) -> PaidView:
+    if not isinstance(paid, InvoicePage):
+        return PaidView(failed=True, retry_url=options.url(PAID.target))
+    total = paid.total_items if paid.total_items is not None else len(paid.invoices)
+    page = pager(options, PAID, total, builder.culture)
+    return PaidView(
+        failed=False,
+        count=total,
+        count_text=invoices_text(total, builder.culture),
+        rows=builder.rows(paid.invoices),
+        pager=page,
+        retry_url=options.url(PAID.target),
+        announce=_("Paid, %(position)s") % {"position": page.position_text},
+    )
 
 
 def unpaid_panel(
-    nexudus: Any, today: date, *, links: DocumentLinks = MEMBER_LINKS, **_: Any
+    nexudus: Any,
+    today: date,
+    *,
+    culture: str | None = None,
+    links: DocumentLinks = MEMBER_LINKS,
+    **_options: Any,
 ) -> dict[str, Any]:
-    """The dashboard's panel: one call for every unpaid invoice, sorted by urgency here."""
-    query = InvoiceQuery(paid=False, credit_notes=False, size=PANEL_FETCH_SIZE, fields=ROW_FIELDS)
+    """The dashboard's panel: the same ledger as My Invoices, so the counts always agree."""
     try:
-        page = nexudus.list_invoices(query)
+        ledger = fetch_ledger(nexudus)
     except NexudusError:
         return {"failed": True}
-    owed = [invoice for invoice in page.invoices if status.counts_as_owed(invoice)]
+    builder = RowBuilder(today, culture, links)
     return {
         "failed": False,
-        "count": len(owed),
-        "more_than_fetched": bool(page.has_next),
-        "totals": status.outstanding_by_currency(owed),
-        "urgent": status.most_urgent(owed, today, PANEL_ROWS),
-        "today": today,
-        "links": links,
+        "count": ledger.count,
+        "count_text": ngettext(
+            "%(count)s invoice to pay", "%(count)s invoices to pay", ledger.count
+        )
+        % {"count": format_count(ledger.count, culture) + ("" if ledger.complete else "+")},
+        "totals": builder.totals(ledger.totals),
+        "credits": builder.totals(ledger.credits),
+        "balances": builder.totals(ledger.balances) if ledger.credits else [],
+        "urgent": builder.rows(ledger.to_pay[:PANEL_ROWS]),
+        "upcoming_count": len(ledger.upcoming),
+        "cols": Columns(),
     }

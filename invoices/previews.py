@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import QueryDict
 
-from invoices.pages import ListOptions, invoice_list_page
+from invoices.pages import invoice_list_page
+from invoices.paging import ListOptions
 from preview.registry import State, register, register_page
 from preview.samples import PEOPLE, SampleClient, SampleLinks
 from web.formatting import location_today
@@ -13,10 +14,11 @@ from web.pages import Page
 
 def _invoices(person: str, query: str = "", *, down: bool = False):
     def build() -> Page:
-        today = location_today(PEOPLE[person].home.time_zone)
+        home = PEOPLE[person].home
         options = ListOptions.from_query(QueryDict(query))
         client = SampleClient(person, down=down)
-        return invoice_list_page(client, options, today, links=SampleLinks(person))
+        today = location_today(home.time_zone)
+        return invoice_list_page(client, options, today, home.culture, links=SampleLinks(person))
 
     return build
 

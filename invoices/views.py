@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
-from invoices.pages import ListOptions, invoice_list_page
+from invoices.pages import invoice_list_page
+from invoices.paging import ListOptions
 from nexudus import NexudusError, NotFound, Unauthorized, links
 from web.formatting import location_today
 from web.headers import secret_page
@@ -23,12 +25,21 @@ logger = logging.getLogger("invoices")
 @vary_on_headers("HX-Request")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
+    options = ListOptions.from_query(request.GET)
+    htmx = request.htmx  # type: ignore[attr-defined]
     page = invoice_list_page(
         request.nexudus,  # type: ignore[attr-defined]
-        ListOptions.from_query(request.GET),
+        options,
         location_today(location.time_zone if location else None),
-        target=request.htmx.target if request.htmx else None,  # type: ignore[attr-defined]
+        location.language_culture if location else None,
+        target=htmx.target if htmx else None,
     )
+    if page.url is not None and (options.corrected or page.url != options.url()):
+        # The address asked for a page that is not there: say which one this is.
+        address = request.path + (page.url if page.url != "?" else "")
+        if not htmx:
+            return redirect(address)
+        return push_url(render_page(request, page), address)
     return render_page(request, page)
 
 

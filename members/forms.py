@@ -28,8 +28,10 @@ class SignInForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if not data.get("email") or not data.get("password"):
-            raise forms.ValidationError(_("Enter your e-mail address and your password."))
+        if not data.get("email"):
+            self.add_error("email", _("Enter your e-mail address."))
+        if not data.get("password"):
+            self.add_error("password", _("Enter your password."))
         return data
 
 
@@ -44,9 +46,6 @@ class CodeForm(forms.Form):
         return code
 
 
-def first_error(form: forms.Form) -> str:
-    """The one message the sign-in page shows for a form that did not validate."""
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return ""
+def field_errors(form: forms.Form) -> dict[str, str]:
+    """Each field's first message, for the error summary and the field itself."""
+    return {field: str(errors[0]) for field, errors in form.errors.items() if errors}

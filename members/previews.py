@@ -12,9 +12,10 @@ from web.pages import Page
 
 def _dashboard(person: str, *, down: bool = False):
     def build() -> Page:
-        today = location_today(PEOPLE[person].home.time_zone)
+        home = PEOPLE[person].home
         client = SampleClient(person, down=down)
-        return dashboard_page(client, today, links=SampleLinks(person))
+        today = location_today(home.time_zone)
+        return dashboard_page(client, today, culture=home.culture, links=SampleLinks(person))
 
     return build
 

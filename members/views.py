@@ -8,15 +8,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from members import throttle
-from members.forms import CodeForm, SignInForm, first_error
-from members.pages import dashboard_page, refusal_page, sign_in_page
+from members.forms import CodeForm, SignInForm, field_errors
+from members.pages import dashboard_page, refusal_page, sign_in_page, sign_out_page
 from members.pending import PendingSignIn, forget_pending, read_pending, remember_pending
 from members.session import end_member_session, new_client_id, safe_next, start_member_session
 from nexudus import (
@@ -28,7 +29,7 @@ from nexudus import (
     Welcome,
 )
 from web.formatting import location_today
-from web.pages import Page, render_page
+from web.pages import render_page, see_other
 
 logger = logging.getLogger("members.signin")
 
@@ -42,7 +43,9 @@ _NOTICES = {
 def dashboard(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
     today = location_today(location.time_zone if location else None)
-    return render_page(request, dashboard_page(request.nexudus, today))  # type: ignore[attr-defined]
+    culture = location.language_culture if location else None
+    page = dashboard_page(request.nexudus, today, culture=culture)  # type: ignore[attr-defined]
+    return render_page(request, page)
 
 
 @login_not_required
@@ -58,11 +61,16 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        # A link to /logout/ gets the button: signing out changes state, so it is a POST.
+        if request.member is None:  # type: ignore[attr-defined]
+            return redirect("login")
+        return render_page(request, sign_out_page())
     # Signing out is purely local (Nexudus has no revoke endpoint), so it works when it is down.
     end_member_session(request)
-    response = redirect(f"{reverse('login')}?reason=signed-out")
+    response = see_other(f"{reverse('login')}?reason=signed-out")
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
@@ -93,7 +101,8 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
     next_url = safe_next(request, form.data.get("next"))
     if not form.is_valid():
         email = form.cleaned_data.get("email", "")
-        page = sign_in_page(next_url=next_url, email=email, error=first_error(form), status=400)
+        errors = field_errors(form)
+        page = sign_in_page(next_url=next_url, email=email, errors=errors, status=400)
         return render_page(request, page)
     email, password = form.cleaned_data["email"], form.cleaned_data["password"]
     account = throttle.Account.member(email)
@@ -108,7 +117,8 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
         except TwoFactorRequired:
             # The password was right: the slot goes back, the code step takes one of its own.
             remember_pending(request.session, PendingSignIn.start(email, password, client_id))
-            return render_page(request, sign_in_page(next_url=next_url, step="totp", email=email))
+            # The code step is the sign-in page's GET while a sign-in is pending.
+            return see_other(f"{reverse('login')}?{urlencode({'next': next_url})}")
         except NexudusError as error:
             if _may_have_been_checked(error):
                 attempt.failed()
@@ -127,7 +137,7 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
             next_url=next_url,
             step="totp",
             email=pending.email,
-            error=first_error(form),
+            errors=field_errors(form),
             status=400,
         )
         return render_page(request, page)
@@ -147,9 +157,13 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
         except TwoFactorRequired:
             attempt.failed()
             logger.info("sign-in refused: wrong 2FA code (account %s)", account.log_id)
-            error = _("That code did not work. Check your authenticator app and try again.")
+            message = _("That code did not work. Check your authenticator app and try again.")
             page = sign_in_page(
-                next_url=next_url, step="totp", email=pending.email, error=error, status=400
+                next_url=next_url,
+                step="totp",
+                email=pending.email,
+                errors={"totp": message},
+                status=400,
             )
             return render_page(request, page)
         except NexudusError as error:
@@ -181,7 +195,7 @@ def _finish_sign_in(
 ) -> HttpResponse:
     start_member_session(request, welcome, client_id)
     logger.info("sign-in succeeded (account %s)", account.log_id)
-    response = redirect(next_url)
+    response = see_other(next_url)
     # From now on this browser's failures on this account count apart from everyone else's.
     throttle.remember_device(request, response, account)
     return response
@@ -212,7 +226,7 @@ def _throttled(
         }
     else:
         message = _("Too many attempts. Please wait a few seconds and try again.")
-    page: Page = sign_in_page(next_url=next_url, email=email, step=step, error=message, status=429)
+    page = sign_in_page(next_url=next_url, email=email, step=step, problem=message, status=429)
     response = render_page(request, page)
     response["Retry-After"] = str(wait)
     return response

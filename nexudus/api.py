@@ -151,6 +151,12 @@ class Api:
         response = self._get("/api/public/businesses/current", access_token)
         return _parse(response, Business.from_json)
 
+    def get_public_business(self) -> Business:
+        """The location as anyone may see it, without a member's token (reference §7b: public
+        data is served anonymously), for pages guests see."""
+        response = self.transport.get(self._url("/api/public/businesses/current"))
+        return _parse(response, Business.from_json)
+
     @sensitive_variables()
     def get_media_token(self, access_token: str) -> MediaToken:
         """A ~60 s JWT for PDF downloads (reference §2a): fetch it right before use."""

@@ -35,6 +35,8 @@ T = TypeVar("T")
 # Refresh this long before the access token's stated expiry, so a call never starts with a
 # token that dies on the way.
 REFRESH_MARGIN_SECONDS = 120
+# A location's public face (name, culture) is kept this long per API host.
+PUBLIC_BUSINESS_CACHE_SECONDS = 300
 # Media tokens live about 60 s upstream; a cached one keeps at least 20 s for the redirect.
 MEDIA_TOKEN_CACHE_SECONDS = 40
 MEDIA_TOKEN_PURPOSE = "nexudus.media-token"  # noqa: S105 - a key-derivation label
@@ -149,6 +151,22 @@ class MemberClient:
         return Welcome(tokens, me, location)
 
     # --- Guests -----------------------------------------------------------------------------
+
+    def public_business(self) -> Business | None:
+        """The location's public face (name, culture), for guests; None when Nexudus will not
+        say. Kept a few minutes per API host: it changes rarely and every guest page shows it."""
+        key = f"public-business:{keyed_digest('nexudus.public-business', self.api.base_url)[:32]}"
+        cached = cache.get(key)
+        if isinstance(cached, Business) or cached is False:
+            return cached or None
+        try:
+            business = self.api.get_public_business()
+        except NexudusError:
+            # Not known now: ask again in a minute, not on every guest's page view.
+            cache.set(key, False, timeout=60)
+            return None
+        cache.set(key, business, timeout=PUBLIC_BUSINESS_CACHE_SECONDS)
+        return business
 
     @sensitive_variables()
     def guest_pdf(self, invoice_id: int, *, token: str) -> bytes:

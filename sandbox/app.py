@@ -6,8 +6,13 @@ handler function in the module for its concern, and logs it:
 - `sandbox.auth`: /api/token, bearer checks, media JWTs, /api/sys/users/exchange, the
   password-recovery page;
 - `sandbox.people`: profiles and the current business (location);
+- `sandbox.configuration`: the operator's settings (/api/public/configuration) and the
+  location's colours (/api/sys/businesses/{id}/colors);
 - `sandbox.invoices`: the invoice list and details;
-- `sandbox.documents`: invoice and statement PDFs, the guest's pdfByToken and registerByToken;
+- `sandbox.documents`: invoice, statement and next-invoice (draft) PDFs, the guest's
+  pdfByToken and registerByToken;
+- `sandbox.payments`: the stand-in payment page, /invoices/{unique id}/pay (not Nexudus API);
+- `sandbox.webhooks`: signed webhooks to `webhook_url` when data changes;
 - `sandbox.control`: knobs, the request log and /_sandbox/*; `sandbox.faults`: what a fault
   answers; `sandbox.state`: what an instance remembers.
 
@@ -18,14 +23,27 @@ stated beside the code it concerns, in the module named):
   `spaces.nexudus.com`) (ROUTES, below).
 - `must_reset_password` carries a human message in `error_description`, not a reset token
   (auth).
-- Invoices carry the bill-to block, per-line `Quantity`/`TaxRate` and `TaxAmount`. Line
-  `SubTotal` is net of tax, after discount (invoices).
+- Invoices carry the bill-to block, per-line `Quantity`/`TaxRate` and `TaxAmount`, and
+  `PaidAmount` (= TotalAmount - DueAmount). Line `SubTotal` is net of tax, after discount
+  (invoices).
+- Lines come as `Lines`; one seeded Lisboa invoice (data.LINES_RAW_INVOICE_ID, 30011) names
+  them `LinesRaw`, as a captured basket preview did, in the list and in its details
+  (invoices).
+- A draft is not exposed by id: /billing/invoices/{id} answers 404 for it, though the list
+  shows it and /billing/invoices/{id}/pdf renders it (invoices).
 - The list endpoint honours `page` (1-based, default 1) and `size` (default 25, capped at 100);
   a value that is not a positive integer falls back to the default. `paid` and `creditNotes`
   accept true/false in any case; anything else counts as omitted. `TotalPages` is 0 when
   there is nothing to list (invoices).
+- The list also honours `orderBy` (CreatedOn, DueDate, InvoiceNumber or Id, in any case) and
+  `dir` (1 ascending, -1 descending: the admin REST convention); default CreatedOn
+  descending; an unknown field means CreatedOn, any other `dir` descending. Ties go by Id in
+  the same direction. `CurrentOrderField`/`CurrentSortDirection` ("ASC"/"DESC") echo the order
+  used (invoices).
 - Another member's invoice and an unknown invoice both answer 404 (never 401), so ids cannot
   be probed (invoices).
+- draft/pdf renders the member's newest draft invoice; no draft means nothing upcoming: a JSON
+  404 (documents).
 - `pdfByToken` accepts both the gateway session id and the Token from `registerByToken`
   (documents).
 - The Token that `registerByToken` returns is a one-time JWT for /api/sys/users/exchange; the
@@ -35,6 +53,18 @@ stated beside the code it concerns, in the module named):
 - `_shape` paths are relative to the response root (shape).
 - `WebAddress`/`BusinessWebAddress` are host[:port] strings that lead back to this sandbox
   (people, `web_address`), so the portal's PDF links work locally.
+- /api/public/configuration uses the documented BusinessSetting names `Members.ViewInvoices`
+  (one switch for viewing and paying) and `Members.PrintInvoices`; they change only what the
+  endpoint reports, not what the invoice endpoints answer (configuration).
+- /api/public/businesses/current answers without a bearer token too (public data, §7b): the
+  location of the host, which for the sandbox is London (people).
+- The colours of every location are the same four; `primaryColor` is a knob (configuration).
+- Paying happens on the sandbox's own page, keyed by the invoice UniqueId without
+  authentication, like the guest payment link; it lands on the portal's checkout-complete page
+  with a new Stripe-shaped session id that pdfByToken accepts (payments).
+- Webhooks carry an admin-style CoworkerInvoice with `CurrencyCode` and the public API's
+  datetime format; the signature covers the body as .NET's ASCIIEncoding sees it (non-ASCII
+  UTF-16 code units become "?") while the body goes out as UTF-8 (webhooks).
 """
 
 from __future__ import annotations
@@ -49,13 +79,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import auth, control, documents, invoices, people
+from sandbox import auth, configuration, control, documents, invoices, payments, people
 from sandbox.clock import Clock, local_today
-from sandbox.data import DemoData, demo_data
+from sandbox.data import DemoData, Payment, demo_data
 from sandbox.faults import fault_response, reset_connection
 from sandbox.knobs import FAULTS, Knobs, LogEntry
 from sandbox.responses import Halt, json_response
 from sandbox.state import SandboxState
+from sandbox.webhooks import WebhookDelivery, WebhookSender
 
 StartResponse = Callable[..., Any]
 # handler(state, request, **arguments from the path) -> response
@@ -72,22 +103,30 @@ ROUTES: tuple[tuple[str, tuple[str, ...], Handler], ...] = (
     ("/password-recovery", GET, auth.password_recovery),
     ("/api/public/coworkers/profiles", GET, people.profiles),
     ("/api/public/businesses/current", GET, people.business),
+    ("/api/public/configuration", GET, configuration.configuration),
+    ("/api/sys/businesses/<int:business_id>/colors", GET, configuration.colors),
     (f"{BILLING}/my", GET, invoices.list_invoices),
     (f"{BILLING}/<int:invoice_id>", GET, invoices.invoice_details),
     (f"{BILLING}/<int:invoice_id>/pdf", GET, documents.invoice_pdf),
     (f"{BILLING}/statements/pdf", GET, documents.statement_pdf),
+    (f"{BILLING}/draft/pdf", GET, documents.draft_pdf),
     (f"{BILLING}/<int:invoice_id>/pdfByToken", GET, documents.guest_invoice_pdf),
     (f"{BILLING}/<int:invoice_id>/registerByToken", POST, documents.register_guest),
+    # Not Nexudus API: the stand-in for a location's payment page (sandbox.payments).
+    ("/invoices/<invoice_unique_id>/pay", GET, payments.pay_page),
+    ("/invoices/<invoice_unique_id>/pay", POST, payments.pay),
     ("/_sandbox/health", GET, control.show_health),
     ("/_sandbox/log", GET, control.show_log),
     ("/_sandbox/knobs", ("GET", "POST"), control.knobs_endpoint),
     ("/_sandbox/reset-log", POST, control.reset_log),
     ("/_sandbox/clock/advance", POST, control.advance_clock),
+    ("/_sandbox/invoices/<int:invoice_id>/touch", POST, control.touch_invoice),
 )
 
 
 class SandboxApp:
-    """WSGI callable. `app.clock`, `app.knobs`, `app.data`, `app.log`, `app.calls()`."""
+    """WSGI callable. `app.clock`, `app.knobs`, `app.data`, `app.log`, `app.calls()`,
+    `app.payments`, `app.webhook_deliveries`, `app.wait_for_webhooks()`."""
 
     def __init__(
         self,
@@ -97,11 +136,13 @@ class SandboxApp:
         secret: bytes | None = None,
     ) -> None:
         clock = clock or Clock()
+        knobs = knobs or Knobs()
         self.state = SandboxState(
             clock=clock,
-            knobs=knobs or Knobs(),
+            knobs=knobs,
             data=demo_data(today or local_today(clock)),
             secret=secret or secrets.token_bytes(32),
+            webhooks=WebhookSender(knobs),
         )
         self.url_map = Map(
             [Rule(path, endpoint=handler, methods=methods) for path, methods, handler in ROUTES],
@@ -123,6 +164,21 @@ class SandboxApp:
     @property
     def data(self) -> DemoData:
         return self.state.data
+
+    @property
+    def payments(self) -> list[Payment]:
+        """Payments received on the payment page, oldest first (a copy)."""
+        with self.state.lock:
+            return list(self.data.payments)
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Webhooks sent so far (action, record id, status; never a body), oldest first."""
+        return self.state.webhooks.deliveries
+
+    def wait_for_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued webhook has been tried; False if `timeout` ran out."""
+        return self.state.webhooks.wait(timeout)
 
     @property
     def log(self) -> list[LogEntry]:

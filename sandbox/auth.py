@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox import tokens
 from sandbox.data import Person
-from sandbox.responses import Halt, json_response, unauthorized
+from sandbox.responses import Halt, html_page, json_response, unauthorized
 from sandbox.state import IssuedToken, SandboxState
 
 BAD_CREDENTIALS = "The user name or password is incorrect."
@@ -27,17 +27,11 @@ MEDIA_TOKEN_SECONDS = 60
 MEDIA_SCOPE = "media"
 ONE_TIME_SCOPE = "invoice"  # registerByToken's Token, for one invoice's guest
 
-RECOVERY_PAGE_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Password recovery (sandbox)</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto">
-<h1>Password recovery</h1>
+RECOVERY_PAGE_BODY = """<h1>Password recovery</h1>
 <p>This is the Nexudus sandbox. On a real space, this is the members portal's
 <em>Forgot password?</em> page: the member enters their e-mail address and gets a reset link.</p>
 <p>Demo members keep the password <code>demo-pass-1</code>; Alan Turing's account always asks for a
-new password, to show that message.</p>
-</body></html>
-"""
+new password, to show that message.</p>"""
 
 
 # -- POST /api/token ----------------------------------------------------------------------------
@@ -250,4 +244,4 @@ def exchange(state: SandboxState, request: Request) -> Response:
 def password_recovery(state: SandboxState, request: Request) -> Response:
     # On Nexudus this is the members portal's "Forgot password?" page; the sandbox only
     # says where a member would be, so the demo's reset link never leads to a dead end.
-    return Response(RECOVERY_PAGE_HTML, content_type="text/html; charset=utf-8")
+    return html_page("Password recovery", RECOVERY_PAGE_BODY)

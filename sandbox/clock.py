@@ -57,7 +57,14 @@ class Clock:
 
 def local_today(clock: Clock, time_zone: str = "Europe/London") -> date:
     """The clock's date in the demo locations' time zone (UTC if tzdata is missing)."""
+    return local_now(clock, time_zone).date()
+
+
+def local_now(clock: Clock, time_zone: str) -> datetime:
+    """The clock's wall-clock time in `time_zone`, naive and to the second, the way invoice
+    dates are kept (UTC if tzdata is missing)."""
     try:
-        return clock.now().astimezone(ZoneInfo(time_zone)).date()
+        now = clock.now().astimezone(ZoneInfo(time_zone))
     except ZoneInfoNotFoundError:
-        return clock.now().date()
+        now = clock.now()
+    return now.replace(tzinfo=None, microsecond=0)

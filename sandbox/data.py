@@ -4,8 +4,10 @@ Nothing here is random: the same "today" always yields the same locations, peopl
 guest checkouts, byte for byte. Invoice dates are relative to the day the data is seeded (the
 sandbox clock's date), so "overdue" and "not yet due" keep their meaning whenever the demo runs.
 
-Records that never change while the sandbox runs (locations, invoices, lines) are frozen and are
-shared between copies; people and guest checkouts change (a guest registers) and are copied.
+Locations, invoices, lines and payments are frozen records shared between copies: an app that
+changes one (an invoice paid on the payment page) puts a `dataclasses.replace`d record in its own
+`DemoData`, never mutates the shared one. People and guest checkouts change in place (a guest
+registers) and are copied.
 """
 
 from __future__ import annotations
@@ -158,6 +160,10 @@ class Invoice(_Immutable):
     bill_to_post_code: str = ""
     bill_to_country_name: str = ""
     bill_to_tax_id: str = ""
+    # When the record last changed (paid, touched); None: never since it was created.
+    updated_on: datetime | None = None
+    # Serve the lines as "LinesRaw" instead of "Lines" (see LINES_RAW_INVOICE_ID).
+    lines_raw: bool = False
 
     @property
     def paid(self) -> bool:
@@ -181,6 +187,11 @@ class Invoice(_Immutable):
             return self.due_amount_override
         return ZERO if self.paid else self.total_amount
 
+    @property
+    def paid_amount(self) -> Decimal:
+        """What has been received (or, for a credit note, applied) so far."""
+        return self.total_amount - self.due_amount
+
     def is_overdue(self, today: date) -> bool:
         return not self.paid and not self.draft and self.due_date.date() < today
 
@@ -196,6 +207,17 @@ class GuestCheckout:
     person_id: int
     # Set by registerByToken; kept so repeated calls answer with the same Token.
     register_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Payment(_Immutable):
+    """Money received for an invoice (the sandbox's payment page records one per payment)."""
+
+    invoice_id: int
+    amount: Decimal
+    currency_code: str
+    paid_on: datetime
+    gateway: str
 
 
 class GuestCheckoutInfo(NamedTuple):
@@ -230,11 +252,36 @@ NIKLAUS_ID = 5006
 
 BUSY_INVOICE_COUNT = 2000
 BUSY_UNPAID_COUNT = 15
+BUSY_CREDIT_NOTE_COUNT = 6
+
+# Lisboa opened with London's number prefixes (HW, HWCN) and got its own (HWL, HWLCN) at the
+# start of the year this many years before the seeding year. Each location keeps its own
+# counter, so before that both issued HW-<year>-00001 and so on: the busy member has invoices
+# from two locations that share a number, which an export must tell apart.
+LISBOA_OWN_PREFIXES_YEARS_AGO = 4
+
+# Ada's invoices that show each case a detail page must handle (README lists them).
+SHOWCASE_INVOICES = {
+    "typical": 30001,
+    "partly_paid": 30002,
+    "draft": 30004,
+    "hostile_line": 30006,
+    "multi_line_tax_and_discounts": 30009,
+    "credit_note_negative_lines": 30010,
+    "lines_raw": 30011,
+    "euro": 30012,
+    "open_credit_note": 30015,
+}
+# The one invoice whose lines come as "LinesRaw" (a Lisboa invoice; see sandbox.invoices).
+LINES_RAW_INVOICE_ID = SHOWCASE_INVOICES["lines_raw"]
 
 
 @dataclass
 class DemoData:
-    """Everything the sandbox serves. `copy()` before mutating (each app owns its copy)."""
+    """Everything the sandbox serves. `copy()` before mutating (each app owns its copy).
+
+    `payments` lists the payments received while the sandbox runs (none are seeded).
+    """
 
     today: date
     locations: dict[int, Location]
@@ -243,11 +290,17 @@ class DemoData:
     # Newest CreatedOn first (ties: higher id first), the order the list endpoint serves.
     invoices_by_person: dict[int, tuple[int, ...]]
     checkouts: dict[str, GuestCheckout]
+    payments: list[Payment] = field(default_factory=list)
     _by_email: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_unique_id: dict[str, int] = field(default_factory=dict, repr=False)
 
     def person_by_email(self, email: str) -> Person | None:
         person_id = self._by_email.get(email.strip().lower())
         return self.people.get(person_id) if person_id is not None else None
+
+    def invoice_by_unique_id(self, unique_id: str) -> Invoice | None:
+        invoice_id = self._by_unique_id.get(unique_id.strip().lower())
+        return self.invoices.get(invoice_id) if invoice_id is not None else None
 
     def invoices_of(self, person_id: int) -> list[Invoice]:
         return [self.invoices[i] for i in self.invoices_by_person.get(person_id, ())]
@@ -345,7 +398,15 @@ def _people() -> list[Person]:
             postal_code="SW1Y 4JH",
             tax_id="GB123456789",
         ),
-        member(GRACE_ID, "grace@example.com", "Grace Hopper", LONDON_ID, totp=DEMO_TOTP),
+        member(
+            GRACE_ID,
+            "grace@example.com",
+            "Grace Hopper",
+            LONDON_ID,
+            totp=DEMO_TOTP,
+            # Hostile on purpose: every page must escape what Nexudus sends.
+            company_name='Hopper & Co "Compilers" <script>alert(1)</script>',
+        ),
         member(ALAN_ID, "alan@example.com", "Alan Turing", LISBOA_ID, must_reset_password=True),
         member(EDSGER_ID, "empty@example.com", "Edsger Dijkstra", LONDON_ID),
         member(
@@ -449,12 +510,21 @@ def _ada_specs() -> list[_Spec]:
         ),
         _Spec(30007, ada, lon, 165, (desk,), paid_days_after=3),
         _Spec(30008, ada, lon, 195, (desk, ("Day pass (guest)", "2", "25.00")), paid_days_after=1),
+        # Seven lines, two of them discounted, all taxed at 20 %.
         _Spec(
             30009,
             ada,
             lon,
             225,
-            (("Dedicated desk — monthly membership", "1", "350.00", "35.00"),),
+            (
+                ("Dedicated desk — monthly membership", "1", "350.00", "35.00"),
+                ("Meeting room (Boardroom) — 2 hours", "2", "25.00"),
+                ("Printing credits", "200", "0.10"),
+                ("Locker rental", "1", "15.00"),
+                ("Mail handling & scanning", "1", "12.50"),
+                ("Day pass (guest)", "3", "25.00", "7.50"),
+                ("Café & snacks", "6", "2.80"),
+            ),
             paid_days_after=0,
         ),
         # Credit note, already applied.
@@ -467,7 +537,7 @@ def _ada_specs() -> list[_Spec]:
             paid_days_after=0,
             credit_note=True,
         ),
-        # Lisboa, in euros.
+        # Lisboa, in euros; its lines come as "LinesRaw" (LINES_RAW_INVOICE_ID).
         _Spec(
             30011,
             ada,
@@ -553,7 +623,7 @@ def _other_specs() -> list[_Spec]:
 def _busy_specs() -> list[_Spec]:
     specs = []
     for i in range(BUSY_INVOICE_COUNT):
-        # Two invoices a day going back ~2.7 years; i = 0 is the newest.
+        # One invoice a day going back ~5.5 years; i = 0 is the newest.
         lisboa = i % 7 == 3
         price = "25.00" if not lisboa else "30.00"
         lines: list[tuple[str, str, str]] = [("Hot desk — day pass", str(i % 5 + 1), price)]
@@ -564,11 +634,26 @@ def _busy_specs() -> list[_Spec]:
                 id=40001 + i,
                 person_id=BARBARA_ID,
                 location_id=LISBOA_ID if lisboa else LONDON_ID,
-                created_days_ago=2 + i // 2,
+                created_days_ago=2 + i,
                 lines=tuple(lines),
                 due_in_days=7,
                 paid_days_after=None if i < BUSY_UNPAID_COUNT else i % 5,
                 created_at=time(15, 30) if i % 2 == 0 else time(9, 15),
+            )
+        )
+    for k in range(BUSY_CREDIT_NOTE_COUNT):
+        # A few refunds over the years, applied at once; odd ones from Lisboa.
+        lisboa = k % 2 == 1
+        specs.append(
+            _Spec(
+                id=40001 + BUSY_INVOICE_COUNT + k,
+                person_id=BARBARA_ID,
+                location_id=LISBOA_ID if lisboa else LONDON_ID,
+                created_days_ago=30 + 330 * k,
+                lines=(("Credit: day pass refund", "1", "-30.00" if lisboa else "-25.00"),),
+                paid_days_after=0,
+                credit_note=True,
+                created_at=time(11, 0),
             )
         )
     return specs
@@ -610,6 +695,7 @@ class _Builder:
             invoices_by_person=order,
             checkouts=checkouts,
             _by_email={p.email.lower(): p.id for p in self.people.values()},
+            _by_unique_id={inv.unique_id: inv.id for inv in invoices},
         )
 
     def _invoice(self, spec: _Spec) -> Invoice:
@@ -641,6 +727,7 @@ class _Builder:
             bill_to_post_code=person.postal_code,
             bill_to_country_name=person.country_name,
             bill_to_tax_id=person.tax_id,
+            lines_raw=spec.id == LINES_RAW_INVOICE_ID,
         )
 
     @staticmethod
@@ -668,10 +755,15 @@ class _Builder:
                 # A draft has not been issued, so it takes no number from the sequence yet.
                 numbered[inv.id] = replace(inv, number=f"DRAFT-{inv.id}")
                 continue
-            location = self.locations[inv.location_id]
-            key = (inv.location_id, inv.credit_note, inv.created_on.year)
+            year = inv.created_on.year
+            key = (inv.location_id, inv.credit_note, year)
             counters[key] = counters.get(key, 0) + 1
-            prefix = location.credit_note_prefix if inv.credit_note else location.invoice_prefix
-            number = f"{prefix}-{inv.created_on.year}-{counters[key]:05d}"
+            number = f"{self._prefix(inv, year)}-{year}-{counters[key]:05d}"
             numbered[inv.id] = replace(inv, number=number)
         return [numbered[inv.id] for inv in invoices]
+
+    def _prefix(self, invoice: Invoice, year: int) -> str:
+        location = self.locations[invoice.location_id]
+        if location.id == LISBOA_ID and year < self.today.year - LISBOA_OWN_PREFIXES_YEARS_AGO:
+            location = self.locations[LONDON_ID]
+        return location.credit_note_prefix if invoice.credit_note else location.invoice_prefix

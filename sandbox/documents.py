@@ -1,5 +1,6 @@
-"""PDFs and guest checkouts: a member's invoice PDF and statement (by media JWT), and a guest's
-invoice PDF and account registration (by checkout token: pdfByToken, registerByToken)."""
+"""PDFs and guest checkouts: a member's invoice PDF, statement and next-invoice preview (by
+media JWT), and a guest's invoice PDF and account registration (by checkout token: pdfByToken,
+registerByToken)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def statement_pdf(state: SandboxState, request: Request) -> Response:
         as_of=local_today(state.clock),
     )
     return _pdf_response(body, "statement.pdf")
+
+
+def draft_pdf(state: SandboxState, request: Request) -> Response:
+    """Preview of the next invoice (draft/pdf). Reading chosen (UNCERTAIN upstream): it is the
+    member's newest draft invoice; a member with no draft has nothing upcoming: 404."""
+    person_id = media_subject(state, request)
+    draft = next((inv for inv in state.data.invoices_of(person_id) if inv.draft), None)
+    if draft is None:
+        raise Halt(not_found())
+    return _pdf(state, draft)
 
 
 def guest_invoice_pdf(state: SandboxState, request: Request, invoice_id: int) -> Response:
@@ -79,7 +90,7 @@ def _checkout(state: SandboxState, token: str | None, allow_register_token: bool
 
 
 def _pdf(state: SandboxState, invoice: Invoice) -> Response:
-    # Invoices never change, so a rendered PDF can be served again as is.
+    # A rendered PDF is served again as is until the invoice changes (`state.forget_pdf`).
     with state.lock:
         body = state.pdf_cache.get(invoice.id)
     if body is None:
@@ -91,7 +102,9 @@ def _pdf(state: SandboxState, invoice: Invoice) -> Response:
         with state.lock:
             if len(state.pdf_cache) >= PDF_CACHE_SIZE:
                 state.pdf_cache.clear()
-            state.pdf_cache[invoice.id] = body
+            # Not if the invoice changed while this one rendered: that PDF is already stale.
+            if state.data.invoices.get(invoice.id) is invoice:
+                state.pdf_cache[invoice.id] = body
     return _pdf_response(body, f"{invoice.number}.pdf")
 
 

@@ -6,11 +6,13 @@ benchmarks) use the environment or POST /_sandbox/knobs (`sandbox.control`).
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 # What the `fault` knob accepts; `sandbox.faults` says what each one answers.
 FAULTS = frozenset(
@@ -37,6 +39,12 @@ ENV_KNOBS = {
     "SANDBOX_FAULT_TIMES": "fault_times",
     "SANDBOX_TRICKLE_INTERVAL_MS": "trickle_interval_ms",
     "SANDBOX_ACCESS_TOKEN_LIFETIME": "access_token_lifetime",
+    "SANDBOX_INVOICES_VIEWABLE": "invoices_viewable",
+    "SANDBOX_INVOICES_PRINTABLE": "invoices_printable",
+    "SANDBOX_PRIMARY_COLOR": "primary_color",
+    "SANDBOX_PORTAL_URL": "portal_url",
+    "SANDBOX_WEBHOOK_URL": "webhook_url",
+    "SANDBOX_WEBHOOK_SECRET": "webhook_secret",
 }
 
 # Names that took seconds before the durations moved to milliseconds. Using one fails loudly
@@ -44,7 +52,7 @@ ENV_KNOBS = {
 RENAMED_KNOBS = {"latency": "latency_ms", "trickle_interval": "trickle_interval_ms"}
 RENAMED_ENV = {"SANDBOX_TRICKLE_INTERVAL": "SANDBOX_TRICKLE_INTERVAL_MS"}
 
-_MILLISECONDS = frozenset({"latency_ms", "trickle_interval_ms"})
+SECRET_MASK = "[set]"  # noqa: S105 - shown in place of the secret, never the secret
 
 
 @dataclass
@@ -59,6 +67,15 @@ class Knobs:
     - `trickle_interval_ms`: milliseconds between bytes for the "trickle" fault.
     - `huge_bytes`: body size of the "huge" fault.
     - `access_token_lifetime`: seconds an access token lives (`expires_in`).
+    - `invoices_viewable`, `invoices_printable`: the operator's My-account switches, as
+      /api/public/configuration reports them (`Members.ViewInvoices`, which covers viewing and
+      paying, and `Members.PrintInvoices`).
+    - `primary_color`: `primaryColor` of /api/sys/businesses/{id}/colors ("#rrggbb").
+    - `portal_url`: where the payment page sends the member back to (no trailing slash).
+    - `webhook_url`: None = send no webhooks; otherwise where they are POSTed (`{action}` in
+      it becomes the action, see `sandbox.webhooks`).
+    - `webhook_secret`: None = unsigned; otherwise the shared secret that signs them. Never
+      shown by `public_dict` (GET /_sandbox/knobs).
     """
 
     latency_ms: float = 0.0
@@ -68,6 +85,13 @@ class Knobs:
     trickle_interval_ms: float = 1000.0
     huge_bytes: int = 50 * 1024 * 1024
     access_token_lifetime: int = 86400
+    invoices_viewable: bool = True
+    invoices_printable: bool = True
+    # White text on it passes WCAG AA (6.8:1).
+    primary_color: str = "#1f5f8b"
+    portal_url: str = "http://127.0.0.1:8000"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def update(self, **values: Any) -> None:
@@ -89,6 +113,13 @@ class Knobs:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+    def public_dict(self) -> dict[str, Any]:
+        """`as_dict` with the webhook secret masked: what a control endpoint may show."""
+        values = self.as_dict()
+        if values["webhook_secret"] is not None:
+            values["webhook_secret"] = SECRET_MASK
+        return values
 
     def take_fault(self, path: str) -> str | None:
         """The fault to inject for this request, counting down `fault_times`."""
@@ -123,28 +154,99 @@ def _unknown_knob(name: str) -> str:
 
 
 def _coerce_knob(name: str, value: Any) -> Any:
-    if name == "fault":
-        if value in (None, "", "none", "None"):
-            return None
-        value = str(value)
-        if value not in FAULTS:
-            raise ValueError(f"unknown fault {value!r}; one of {sorted(FAULTS)}")
-        return value
-    if name == "fault_times":
-        if value in (None, ""):
-            return None
-        if int(value) < 1:
-            raise ValueError("fault_times must be at least 1 (or null for forever)")
-        return int(value)
-    if name == "fault_path_prefix":
-        return str(value)
-    if name in _MILLISECONDS:
-        if float(value) < 0:
-            raise ValueError(f"{name} cannot be negative")
-        return float(value)
+    return _COERCE.get(name, _positive_int)(name, value)
+
+
+def _fault(name: str, value: Any) -> str | None:
+    if value in (None, "", "none", "None"):
+        return None
+    value = str(value)
+    if value not in FAULTS:
+        raise ValueError(f"unknown fault {value!r}; one of {sorted(FAULTS)}")
+    return value
+
+
+def _fault_times(name: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if int(value) < 1:
+        raise ValueError("fault_times must be at least 1 (or null for forever)")
+    return int(value)
+
+
+def _text(name: str, value: Any) -> str:
+    return str(value)
+
+
+def _milliseconds(name: str, value: Any) -> float:
+    if float(value) < 0:
+        raise ValueError(f"{name} cannot be negative")
+    return float(value)
+
+
+def _positive_int(name: str, value: Any) -> int:
     if int(value) < 1:
         raise ValueError(f"{name} must be positive")
     return int(value)
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{name} must be true or false")
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _colour(name: str, value: Any) -> str:
+    text = str(value).strip()
+    if not _COLOUR.fullmatch(text):
+        raise ValueError(f"{name} must be a colour like #1f5f8b")
+    return text
+
+
+def _url(name: str, value: Any) -> str:
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"{name} must be an http:// or https:// URL")
+    return text
+
+
+def _base_url(name: str, value: Any) -> str:
+    # Paths are appended to it, so no trailing slash.
+    return _url(name, value).rstrip("/")
+
+
+def _optional_url(name: str, value: Any) -> str | None:
+    return None if value in (None, "") else _url(name, value)
+
+
+def _optional_text(name: str, value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+_COERCE: dict[str, Callable[[str, Any], Any]] = {
+    "fault": _fault,
+    "fault_times": _fault_times,
+    "fault_path_prefix": _text,
+    "latency_ms": _milliseconds,
+    "trickle_interval_ms": _milliseconds,
+    "invoices_viewable": _boolean,
+    "invoices_printable": _boolean,
+    "primary_color": _colour,
+    "portal_url": _base_url,
+    "webhook_url": _optional_url,
+    "webhook_secret": _optional_text,
+}
 
 
 @dataclass(frozen=True)

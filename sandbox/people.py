@@ -6,7 +6,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from sandbox.auth import bearer
-from sandbox.data import Location
+from sandbox.data import LONDON_ID, Location
 from sandbox.responses import json_response
 from sandbox.state import SandboxState
 
@@ -46,8 +46,14 @@ def profiles(state: SandboxState, request: Request) -> Response:
 
 
 def business(state: SandboxState, request: Request) -> Response:
-    person = bearer(state, request)
-    home = state.data.locations[person.home_location_id]
+    """Reading chosen (reference §7b says "bearer, or public data anonymously depending on
+    settings"): without an Authorization header the location of the host answers, which for
+    the sandbox is London; with one, it must be valid and the member's home location answers.
+    """
+    if "Authorization" in request.headers:
+        home = state.data.locations[bearer(state, request).home_location_id]
+    else:
+        home = state.data.locations[LONDON_ID]
     body = {
         "Id": home.id,
         "UniqueId": home.unique_id,

@@ -1,14 +1,22 @@
 """Serve a SandboxApp over HTTP: in a background thread (tests, `make run`) or in the
-foreground (`python -m sandbox`)."""
+foreground (`python -m sandbox`).
+
+What the server writes to its log stream never includes a request body, a query string or an
+exception message: request lines are `METHOD /path STATUS`, http.server's complaints lose the
+raw request line they quote, and a crash is logged as a traceback of frames and the exception's
+type only (its message may quote a request: a body, a password, a token).
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
 from sandbox.app import SandboxApp
 from web.logging import redact_query_strings
@@ -22,6 +30,8 @@ class _Handler(WSGIRequestHandler):
       header. Only this one name is let through.
     - It logs `METHOD /path STATUS` without the query string (query strings carry media JWTs
       and checkout tokens), or nothing at all when the server is quiet.
+    - Its error messages drop the raw request line that http.server quotes in them ("Bad
+      request syntax ('...')"): a misbehaving client may have put anything there.
     """
 
     def make_environ(self) -> dict[str, Any]:
@@ -37,15 +47,54 @@ class _Handler(WSGIRequestHandler):
         self._write(f"{command} {path} {code}")
 
     def log(self, type: str, message: str, *args: Any) -> None:
-        # Werkzeug's other messages ("Bad request syntax (...)") may quote the request line,
-        # query string and all: keep them, minus anything after a "?".
-        self._write(redact_query_strings(message % args if args else message))
+        text = message % args if args else message
+        if type == "error":
+            text = _QUOTED_REQUEST.sub("", text)
+        # Anything left may still hold a path: keep it, minus anything after a "?".
+        self._write(redact_query_strings(text))
 
     def _write(self, line: str) -> None:
-        stream: TextIO | None = getattr(self.server, "sandbox_log_stream", None)
-        if stream is not None:
-            stream.write(f"{line.rstrip()}\n")
-            stream.flush()
+        _write(getattr(self.server, "sandbox_log_stream", None), line)
+
+
+# http.server's error messages end with the offending request line in parentheses.
+_QUOTED_REQUEST = re.compile(r"\s*\(['\"].*\Z", re.S)
+
+
+class _Server(ThreadedWSGIServer):
+    """Werkzeug's threaded server, with its own messages written the handler's way.
+
+    Werkzeug logs a crash in the app as "Error on request:" and a traceback whose last line is
+    the exception's message; socketserver prints a traceback for errors outside the app. Both
+    go to the log stream here (stderr when the server is quiet) without that message.
+    """
+
+    sandbox_log_stream: TextIO | None = None
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if type == "error" and sys.exc_info()[1] is not None:
+            text = f"Error on request:\n{_traceback_without_message()}"
+        else:
+            text = redact_query_strings(message % args if args else message)
+        _write(self.sandbox_log_stream or sys.stderr, text)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        _write(self.sandbox_log_stream or sys.stderr, _traceback_without_message())
+
+
+def _traceback_without_message() -> str:
+    error = sys.exc_info()[1]
+    if error is None:
+        return "(no exception)"
+    frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+    kind = type(error).__qualname__
+    return f"Traceback (most recent call last):\n{frames}{kind} (message not logged)"
+
+
+def _write(stream: TextIO | None, line: str) -> None:
+    if stream is not None:
+        stream.write(f"{line.rstrip()}\n")
+        stream.flush()
 
 
 @dataclass
@@ -75,8 +124,8 @@ class RunningSandbox:
 def _make_server(
     host: str, port: int, app: SandboxApp, log_stream: TextIO | None
 ) -> BaseWSGIServer:
-    server = make_server(host, port, app, threaded=True, request_handler=_Handler)
-    server.sandbox_log_stream = log_stream  # type: ignore[attr-defined]
+    server = _Server(host, port, app, handler=_Handler)
+    server.sandbox_log_stream = log_stream
     return server
 
 
@@ -85,11 +134,17 @@ def sandbox_url(host: str, port: int) -> str:
 
 
 def start_in_thread(
-    host: str = "127.0.0.1", port: int = 0, app: SandboxApp | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    app: SandboxApp | None = None,
+    log_stream: TextIO | None = None,
 ) -> RunningSandbox:
-    """Serve `app` (a fresh SandboxApp by default) on `host:port`; port 0 picks a free one."""
+    """Serve `app` (a fresh SandboxApp by default) on `host:port`; port 0 picks a free one.
+
+    Quiet by default; with `log_stream`, one line per request, as `python -m sandbox` writes.
+    """
     app = app or SandboxApp()
-    server = _make_server(host, port, app, log_stream=None)
+    server = _make_server(host, port, app, log_stream=log_stream)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="sandbox"
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sandbox.clock import Clock
 from sandbox.data import DemoData
 from sandbox.knobs import Knobs, LogEntry
+from sandbox.webhooks import WebhookSender
 
 
 @dataclass
@@ -33,6 +34,7 @@ class SandboxState:
     knobs: Knobs
     data: DemoData
     secret: bytes
+    webhooks: WebhookSender
     access_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     # One live refresh token per (person id, client_id).
@@ -55,3 +57,8 @@ class SandboxState:
     def clear_log(self) -> None:
         with self.lock:
             self.log.clear()
+
+    def forget_pdf(self, invoice_id: int) -> None:
+        """Drop a cached PDF: the invoice changed (paid), so it must be rendered again."""
+        with self.lock:
+            self.pdf_cache.pop(invoice_id, None)

@@ -101,7 +101,7 @@ def sign_in(browser: Client, person: Person, next_url: str = "") -> None:
     if next_url:
         data["next"] = next_url
     response = browser.post("/login/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 303, response.content.decode()[:2000]
 
 
 @pytest.fixture

@@ -1,19 +1,28 @@
-"""Dates and money in the location's language, with Babel (never hand-written formats)."""
+"""Dates, counts and money in the location's language, with Babel (never hand-written formats).
+
+Every amount a member sees, on every page, goes through `format_money`: one format per
+currency per page, whatever the issuing location formatted upstream. Formatters are built once
+per culture and currency and kept, since a page formats hundreds of values.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, is_currency
+from babel.numbers import is_currency, parse_pattern
 
 DEFAULT_CULTURE = "en-GB"
 DEFAULT_TIME_ZONE = "Europe/London"
+# A true minus sign reads as one and lines up with the digits; a hyphen does neither.
+MINUS = "\u2212"
 
 
+@lru_cache(maxsize=64)
 def babel_locale(culture: str | None) -> Locale:
     """Nexudus sends cultures like "en-GB"; Babel wants "en_GB". Unknown ones fall back."""
     for candidate in (culture, DEFAULT_CULTURE):
@@ -27,21 +36,38 @@ def babel_locale(culture: str | None) -> Locale:
 
 
 def format_money(amount: Decimal, currency_code: str | None, culture: str | None) -> str:
-    locale = babel_locale(culture)
+    """`amount` in `currency_code`, written the way `culture` writes money."""
     try:
-        if not currency_code:
-            return format_decimal_plain(amount, locale)
-        # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
-        if not is_currency(currency_code, locale):
-            return f"{format_decimal_plain(amount, locale)} {currency_code}"
-        return format_currency(amount, currency_code, locale=locale)
-    except ArithmeticError:
+        text = _money_formatter(currency_code or "", culture)(amount)
+    except (ArithmeticError, ValueError):
         # An amount Babel cannot format must not break the page: show it plainly.
-        return f"{amount} {currency_code or ''}".strip()
+        text = f"{amount} {currency_code or ''}".strip()
+    return text.replace("-", MINUS)
+
+
+@lru_cache(maxsize=256)
+def _money_formatter(currency_code: str, culture: str | None) -> Callable[[Decimal], str]:
+    locale = babel_locale(culture)
+    if not currency_code:
+        return lambda amount: _plain(amount, locale)
+    if not is_currency(currency_code, locale):
+        # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
+        return lambda amount: f"{_plain(amount, locale)} {currency_code}"
+    pattern = locale.currency_formats["standard"]
+    return lambda amount: pattern.apply(amount, locale, currency=currency_code)
+
+
+def _plain(amount: Decimal, locale: Locale) -> str:
+    return _PLAIN_PATTERN.apply(amount, locale)
 
 
 def format_decimal_plain(amount: Decimal, locale: Locale) -> str:
-    return format_decimal(amount, format="#,##0.00", locale=locale)
+    return _plain(amount, locale).replace("-", MINUS)
+
+
+def format_count(number: int, culture: str | None) -> str:
+    """A count with the culture's grouping: "2,000" (en-GB), "2 000" (fr)."""
+    return _COUNT_PATTERN.apply(number, babel_locale(culture))
 
 
 def format_day(value: date | datetime | None, culture: str | None) -> str:
@@ -49,7 +75,14 @@ def format_day(value: date | datetime | None, culture: str | None) -> str:
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    return format_date(day, format="medium", locale=babel_locale(culture))
+    return _day_formatter(culture)(day)
+
+
+@lru_cache(maxsize=64)
+def _day_formatter(culture: str | None) -> Callable[[date], str]:
+    locale = babel_locale(culture)
+    pattern = locale.date_formats["medium"]
+    return lambda day: pattern.apply(day, locale)
 
 
 def location_today(time_zone: str | None) -> date:
@@ -60,3 +93,7 @@ def location_today(time_zone: str | None) -> date:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(DEFAULT_TIME_ZONE)
     return datetime.now(zone).date()
+
+
+_PLAIN_PATTERN = parse_pattern("#,##0.00")
+_COUNT_PATTERN = parse_pattern("#,##0")

@@ -57,7 +57,11 @@ def test_a_guest_lands_and_downloads_the_invoice(client: Client, sandbox, gatewa
     page = _page(response)
     assert response.status_code == 200
     assert "Thank you for your purchase" in page
-    assert f"<strong>{NAMES[gateway]}</strong>" in page
+    # Issue 11: "your payment", the space's name in the header, never the gateway vendor.
+    assert "Your payment went through" in page
+    assert NAMES[gateway] not in page
+    assert 'class="brand" href="/">Harbour Works London</a>' in page
+    assert f"Invoice {invoice_id}" not in page  # an internal id is no name for an invoice
     assert "Create your account" in page
     _assert_secret_page_headers(response)
 
@@ -155,15 +159,19 @@ def test_ten_reloads_cost_no_upstream_writes(client, sandbox) -> None:
 def test_creating_the_account_works_once_and_says_so_the_second_time(client, sandbox) -> None:
     client.get(_url("paypal"))
     created = client.post(_url("paypal"))
-    assert created.status_code == 200
-    assert "Your account is ready, and you are signed in." in _page(created)
-    assert "Sign out" in _page(created)
+    # Post/Redirect/Get: the new state is the page's own GET, without the secret in its address.
+    assert created.status_code == 303
+    assert created["Location"] == "/checkout/complete/39003/"
+    shown = _page(client.get(created["Location"]))
+    assert "Your account is ready, and you are signed in." in shown
+    assert "Sign out" in shown
     again = client.post(_url("paypal"))
-    assert "You already have an account for this purchase" in _page(again)
+    assert again.status_code == 303
     assert len([e for e in sandbox.app.writes() if e.path.endswith(REGISTER)]) == 1
-    reloaded = client.get(_url("paypal"))
-    assert "You already have an account for this purchase" in _page(reloaded)
-    assert "Create your account" not in _page(reloaded)
+    # A reload shows the signed-in state, never "Go to sign in".
+    reloaded = _page(client.get(created["Location"]))
+    assert "Your account is ready, and you are signed in." in reloaded
+    assert "Go to sign in" not in reloaded and "Create your account" not in reloaded
 
 
 def test_the_new_customer_is_signed_in_and_finds_the_invoice(client, sandbox) -> None:
@@ -177,8 +185,8 @@ def test_the_new_customer_is_signed_in_and_finds_the_invoice(client, sandbox) ->
 def test_when_nexudus_will_not_sign_them_in_the_page_says_how_to(client, sandbox) -> None:
     sandbox.app.knobs.update(fault="500", fault_path_prefix="/api/sys/users/exchange")
     response = client.post(_url("spreedly"))
-    page = _page(response)
-    assert response.status_code == 200
+    assert response.status_code == 303
+    page = _page(client.get(response["Location"]))
     assert "Your account is ready." in page
     assert "Forgotten your password?" in page
     assert 'href="/login/"' in page
@@ -187,8 +195,11 @@ def test_when_nexudus_will_not_sign_them_in_the_page_says_how_to(client, sandbox
 
 def test_a_repeat_from_another_browser_is_harmless_too(sandbox) -> None:
     for _ in range(2):
-        assert Client().post(_url("stripe")).status_code == 200
-    assert "You already have an account" in _page(Client().post(_url("stripe")))
+        assert Client().post(_url("stripe")).status_code == 303
+    browser = Client()
+    response = browser.post(_url("stripe"))
+    assert "Your account is ready." in _page(browser.get(response["Location"]))
+    assert len([e for e in sandbox.app.writes() if e.path.endswith(REGISTER)]) == 1
 
 
 def test_registration_failing_upstream_keeps_the_button(client, sandbox) -> None:
@@ -208,11 +219,23 @@ def test_registration_with_a_rejected_token_gets_the_helpful_page(client, sandbo
 
 
 def test_with_htmx_the_register_button_swaps_in_place(client, sandbox) -> None:
+    # htmx follows the 303 and swaps in the page's #account-box (hx-select).
+    page = _page(client.get(_url("stripe")))
+    assert 'data-hx-select="#account-box"' in page and 'data-hx-target="#account-box"' in page
+    response = client.post(_url("stripe"), HTTP_HX_REQUEST="true", follow=True)
+    assert response.redirect_chain[0][1] == 303
+    assert "Your account is ready, and you are signed in." in _page(response)
+
+
+def test_with_htmx_a_failure_swaps_in_the_box_that_says_so(client, sandbox) -> None:
+    sandbox.app.knobs.update(
+        fault="503", fault_path_prefix="/api/public/billing/invoices/39001/reg"
+    )
     response = client.post(_url("stripe"), HTTP_HX_REQUEST="true")
     fragment = _page(response)
+    assert response.status_code == 200  # htmx swaps only 2xx answers
     assert fragment.lstrip().startswith('<section id="account-box"')
-    assert "<html" not in fragment
-    assert "Your account is ready, and you are signed in." in fragment
+    assert "We could not create your account just now" in fragment
 
 
 def test_registering_needs_a_csrf_token(sandbox) -> None:

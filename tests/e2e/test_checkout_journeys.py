@@ -48,7 +48,9 @@ def test_a_guest_downloads_creates_an_account_and_is_signed_in(
     try:
         page.goto(_landing(portal_server, gateway))
         expect(page.get_by_role("heading", name="Thank you for your purchase")).to_be_visible()
-        expect(page.get_by_text(f"You are back from {NAMES[gateway]}")).to_be_visible()
+        expect(page.get_by_text("Your payment went through")).to_be_visible()
+        expect(page.get_by_text(NAMES[gateway])).to_have_count(0)
+        expect(page.get_by_role("link", name="Harbour Works London")).to_be_visible()
         gate.check(page)
 
         download = page.get_by_role("link", name="Download your invoice (PDF)")
@@ -58,6 +60,10 @@ def test_a_guest_downloads_creates_an_account_and_is_signed_in(
         page.get_by_role("button", name="Create your account").click()
         expect(page.get_by_text("Your account is ready, and you are signed in.")).to_be_visible()
         gate.check(page)
+        # Post/Redirect/Get: a reload shows the same signed-in state, never "Go to sign in".
+        page.reload()
+        expect(page.get_by_text("Your account is ready, and you are signed in.")).to_be_visible()
+        expect(page.get_by_role("link", name="Go to sign in")).to_have_count(0)
 
         page.get_by_role("link", name="Go to my invoices").click()
         expect(page.get_by_role("heading", name="My invoices")).to_be_visible()

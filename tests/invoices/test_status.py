@@ -10,9 +10,13 @@ import pytest
 from invoices.status import (
     CurrencyTotal,
     amount_due,
-    counts_as_owed,
+    balance_by_currency,
+    credit_by_currency,
     days_overdue,
     invoice_status,
+    is_open_credit,
+    is_to_pay,
+    is_upcoming,
     most_urgent,
     outstanding_by_currency,
 )
@@ -83,15 +87,31 @@ def test_it_says_overdue_by_two_days_in_the_plural_two_days_after_the_due_date()
 def test_it_says_due_today_and_not_overdue_on_the_due_date() -> None:
     invoice = _invoice(due_date=TODAY)
     state = invoice_status(invoice, TODAY, "en-GB")
-    assert (state.kind, state.label) == ("unpaid", "Due today")
+    assert (state.kind, state.label) == ("due", "Due today")
     assert days_overdue(invoice, TODAY) == 0
 
 
 def test_it_says_unpaid_before_the_due_date() -> None:
+    # Issue 11: before the due date the badge says how soon it falls due.
     invoice = _invoice(due_date=TODAY + timedelta(days=1))
     state = invoice_status(invoice, TODAY, "en-GB")
-    assert (state.kind, state.label) == ("unpaid", "Unpaid")
+    assert (state.kind, state.label) == ("unpaid", "Due in 1 day")
     assert days_overdue(invoice, TODAY) == 0
+    later = invoice_status(_invoice(due_date=TODAY + timedelta(days=9)), TODAY, "en-GB")
+    assert later.label == "Due in 9 days"
+
+
+def test_it_says_partially_paid_beside_the_urgency() -> None:
+    part = _invoice(total_amount=Decimal("100.00"), due_amount=Decimal("40.00"))
+    assert invoice_status(part, TODAY, "en-GB").note == "Partially paid"
+    overdue = _invoice(
+        total_amount=Decimal("100.00"),
+        due_amount=Decimal("40.00"),
+        due_date=TODAY - timedelta(days=3),
+    )
+    state = invoice_status(overdue, TODAY, "en-GB")
+    assert (state.label, state.note) == ("Overdue by 3 days", "Partially paid")
+    assert invoice_status(_invoice(due_amount=Decimal("100.00")), TODAY, "en-GB").note == ""
 
 
 def test_it_says_unpaid_and_never_overdue_without_a_due_date() -> None:
@@ -125,10 +145,32 @@ def test_it_never_calls_a_draft_or_a_credit_note_overdue(fields, kind) -> None:
 
 
 def test_it_counts_only_issued_unpaid_invoices_as_owed() -> None:
-    assert counts_as_owed(_invoice())
-    assert not counts_as_owed(_invoice(paid=True))
-    assert not counts_as_owed(_invoice(draft=True))
-    assert not counts_as_owed(_invoice(credit_note=True))
+    assert is_to_pay(_invoice())
+    assert not is_to_pay(_invoice(paid=True))
+    assert not is_to_pay(_invoice(draft=True))
+    assert not is_to_pay(_invoice(credit_note=True))
+    assert not is_to_pay(_invoice(due_amount=Decimal("0.00")))  # nothing left to pay
+    assert is_upcoming(_invoice(draft=True)) and not is_upcoming(_invoice())
+
+
+def test_it_counts_an_unpaid_credit_note_as_credit_whatever_its_sign() -> None:
+    negative = _invoice(id=1, credit_note=True, due_amount=Decimal("-55.35"), currency_code=EUR)
+    positive = _invoice(id=2, credit_note=True, due_amount=Decimal("30.00"), currency_code=EUR)
+    used = _invoice(id=3, credit_note=True, paid=True, due_amount=Decimal("0.00"))
+    assert is_open_credit(negative) and is_open_credit(positive) and not is_open_credit(used)
+    assert credit_by_currency([negative, positive, used]) == [
+        CurrencyTotal("EUR", Decimal("85.35"))
+    ]
+
+
+def test_it_nets_credit_against_what_is_owed_per_currency() -> None:
+    owed = [CurrencyTotal("EUR", Decimal("1474.35")), CurrencyTotal("GBP", Decimal("675.00"))]
+    credit = [CurrencyTotal("EUR", Decimal("55.35")), CurrencyTotal("USD", Decimal("5.00"))]
+    assert balance_by_currency(owed, credit) == [
+        CurrencyTotal("EUR", Decimal("1419.00")),
+        CurrencyTotal("GBP", Decimal("675.00")),
+        CurrencyTotal("USD", Decimal("-5.00")),
+    ]
 
 
 def test_it_takes_the_amount_due_from_due_amount_and_else_from_the_total() -> None:

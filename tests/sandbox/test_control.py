@@ -21,6 +21,11 @@ PROFILES = "/api/public/coworkers/profiles"
         {"latency_ms": -1},
         {"trickle_interval_ms": -1},
         {"huge_bytes": 0},
+        {"invoices_viewable": "maybe"},
+        {"invoices_printable": 2},
+        {"primary_color": "blue"},
+        {"portal_url": "127.0.0.1:8000"},
+        {"webhook_url": "file:///etc/passwd"},
     ],
 )
 def test_it_refuses_bad_knob_values(values: dict) -> None:
@@ -31,8 +36,10 @@ def test_it_refuses_bad_knob_values(values: dict) -> None:
 def test_it_resets_knobs_to_defaults() -> None:
     knobs = Knobs()
     knobs.update(fault="500", latency_ms=1000, trickle_interval_ms=5, fault_times=2)
+    knobs.update(invoices_viewable=False, primary_color="#ffffff", webhook_url="http://x/")
     knobs.reset()
     assert knobs.as_dict() == Knobs().as_dict()
+    assert knobs.webhook_url is None and knobs.invoices_viewable is True
 
 
 def test_it_reads_knobs_from_the_environment() -> None:

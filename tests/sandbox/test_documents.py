@@ -6,9 +6,9 @@ import pytest
 from werkzeug.test import Client
 
 from sandbox.app import SandboxApp
-from sandbox.data import GUEST_CHECKOUTS
+from sandbox.data import GUEST_CHECKOUTS, SHOWCASE_INVOICES
 
-from .conftest import SignedIn, sign_in
+from .conftest import SignedIn, pdf_text, sign_in
 
 STRIPE = GUEST_CHECKOUTS["stripe"]
 
@@ -17,14 +17,20 @@ def media_jwt(client: Client, who: SignedIn) -> str:
     return client.get("/api/auth/media/customer", headers=who.headers).get_json()["jwt"]
 
 
+def pdf_at(client: Client, url: str):
+    """The response at `url`, checked to be a PDF."""
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    return response
+
+
 def test_it_serves_a_members_invoice_pdf_with_a_media_jwt(
     client: Client, member: SignedIn, app: SandboxApp
 ) -> None:
     jwt = media_jwt(client, member)
-    response = client.get(f"/api/public/billing/invoices/30001/pdf?t={jwt}")
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
+    response = pdf_at(client, f"/api/public/billing/invoices/30001/pdf?t={jwt}")
     number = app.data.invoices[30001].number
     assert response.headers["Content-Disposition"] == f'inline; filename="{number}.pdf"'
 
@@ -228,3 +234,38 @@ def test_it_counts_registration_as_a_write_and_reloads_as_none(
         )
     assert app.writes() == []
     assert len(app.calls("/api/public/billing/invoices/", method="GET")) == 10
+
+
+DRAFT_PDF = "/api/public/billing/invoices/draft/pdf"
+
+
+def test_it_previews_the_next_invoice_as_a_pdf(
+    client: Client, member: SignedIn, app: SandboxApp
+) -> None:
+    jwt = media_jwt(client, member)
+    text = pdf_text(pdf_at(client, f"{DRAFT_PDF}?t={jwt}").data)
+    draft = app.data.invoices[SHOWCASE_INVOICES["draft"]]
+    assert draft.draft and draft.number in text
+    assert "DRAFT" in text
+    assert "Locker rental" in text
+
+
+@pytest.mark.parametrize("who", ["empty_member", "busy_member"])
+def test_it_answers_404_when_nothing_is_upcoming(
+    client: Client, request: pytest.FixtureRequest, who: str
+) -> None:
+    jwt = media_jwt(client, request.getfixturevalue(who))
+    response = client.get(f"{DRAFT_PDF}?t={jwt}")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert response.get_json()["Message"]
+
+
+def test_it_refuses_the_next_invoice_without_a_valid_media_jwt(
+    client: Client, member: SignedIn, app: SandboxApp
+) -> None:
+    assert client.get(DRAFT_PDF).status_code == 401
+    assert client.get(f"{DRAFT_PDF}?t={member.access_token}").status_code == 401
+    jwt = media_jwt(client, member)
+    app.clock.advance(61)
+    assert client.get(f"{DRAFT_PDF}?t={jwt}").status_code == 401

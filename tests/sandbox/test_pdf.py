@@ -3,28 +3,15 @@ them."""
 
 from __future__ import annotations
 
-import re
-import zlib
 from datetime import date, datetime
 from decimal import Decimal
 
 from sandbox.data import ADA_ID, BARBARA_ID, Invoice, InvoiceLine, Location, Person, demo_data
 from sandbox.pdf import latin1, render_invoice_pdf, render_statement_pdf, status_label
 
+from .conftest import pdf_text
+
 DAY = date(2026, 10, 15)
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages (fpdf2 compresses each page's content stream)."""
-    parts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        parts.extend(m.decode("latin-1") for m in re.findall(rb"\((.*?)\) Tj", content))
-    text = "\n".join(parts).replace("\\(", "(").replace("\\)", ")")
-    return text.replace("\xa0", " ")  # CLDR puts no-break spaces in amounts
 
 
 def sample() -> tuple[Invoice, Location, Person]:

@@ -59,3 +59,11 @@ def test_it_shapes_the_profiles_response(client: Client, member: SignedIn) -> No
         "User": {"FullName": "Ada Lovelace"},
         "Profiles": [{"Id": ADA_ID}],
     }
+
+
+def test_it_describes_the_location_publicly_without_a_token(client: Client) -> None:
+    response = client.get("/api/public/businesses/current")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["Name"] == "Harbour Works London"
+    assert body["LanguageCulture"] == "en-GB"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import SandboxApp
+from sandbox.app import FAULTS, SandboxApp
 from sandbox.data import DEMO_PASSWORD
 from sandbox.server import RunningSandbox, start_in_thread
 
@@ -107,15 +111,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
-    port = free_port()
-    process = subprocess.Popen(
+def run_module(port: int, **env: str) -> subprocess.Popen[str]:
+    """`python -m sandbox` on `port` with extra environment, its log on a pipe."""
+    return subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SANDBOX_LATENCY_MS": "1"},
+        env={**os.environ, **env},
     )
+
+
+def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
+    port = free_port()
+    process = run_module(port, SANDBOX_LATENCY_MS="1")
     try:
         banner = process.stderr.readline()
         assert f"http://127.0.0.1:{port}" in banner
@@ -130,3 +139,94 @@ def test_it_runs_as_a_module_and_logs_requests_without_query_strings() -> None:
         process.terminate()
         _, rest = process.communicate(timeout=5)
     assert "secret-jwt-value" not in rest
+
+
+PASSWORD = "pw-Zq8-must-never-be-logged"
+
+
+def _knobs(url: str, values: dict) -> None:
+    request = urllib.request.Request(
+        f"{url}/_sandbox/knobs",
+        data=json.dumps(values).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+
+def _send_password(url: str) -> None:
+    """The password in a form body, a JSON body and a query string; whatever comes back."""
+    attempts = [
+        ("/api/token", {"grant_type": "password", "username": "ada@example.com"}),
+        (f"/api/token?password={PASSWORD}", {"grant_type": "password"}),
+    ]
+    for path, form in attempts:
+        body = urllib.parse.urlencode({**form, "password": PASSWORD}).encode()
+        for content_type in ("application/x-www-form-urlencoded", "application/json"):
+            request = urllib.request.Request(
+                f"{url}{path}", data=body, headers={"Content-Type": content_type}, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                pass  # refused, reset, cut short: only the log matters here
+
+
+def _send_raw(host: str, port: int, raw: bytes) -> None:
+    with socket.create_connection((host, port), timeout=5) as connection:
+        connection.sendall(raw)
+        with contextlib.suppress(OSError):
+            connection.recv(4096)
+
+
+def test_it_never_logs_a_password_sent_to_the_token_endpoint_whatever_the_fault() -> None:
+    port = free_port()
+    process = run_module(port, SANDBOX_TRICKLE_INTERVAL_MS="1")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert url in process.stderr.readline()
+        for fault in [None, *sorted(FAULTS)]:
+            if fault is None:
+                _knobs(url, {"fault": None})
+            else:
+                # Enough for every request of one round, so each one meets the fault.
+                _knobs(url, {"fault": fault, "fault_times": 4, "huge_bytes": 4096})
+            _send_password(url)
+        _knobs(url, {"fault": None})
+        # A client that puts a body where the request line goes, and one that sends no line.
+        _send_raw(
+            "127.0.0.1", port, f"POST /api/token password={PASSWORD} HTTP/1.1\r\n\r\n".encode()
+        )
+        _send_raw("127.0.0.1", port, f"password={PASSWORD}\r\n\r\n".encode())
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=10)
+    assert PASSWORD not in log
+    assert log.count("POST /api/token") >= 4 * (len(FAULTS) + 1) - 4  # resets log nothing
+    assert "code 400" in log
+
+
+class _Crashing(SandboxApp):
+    """A sandbox with a bug that quotes the request body in an exception."""
+
+    def _dispatch(self, request):  # type: ignore[no-untyped-def]
+        raise ValueError(f"could not read {request.get_data(as_text=True)!r}")
+
+
+def test_it_logs_a_crash_without_the_exception_message() -> None:
+    stream = io.StringIO()
+    with start_in_thread(app=_Crashing(), log_stream=stream) as sandbox:
+        with pytest.raises(urllib.error.HTTPError) as crashed:
+            post_form(f"{sandbox.url}/api/token", {"username": "ada", "password": PASSWORD})
+        assert crashed.value.code == 500
+        # The handler thread writes the traceback after the 500 has gone out.
+        deadline = time.monotonic() + 5
+        while "message not logged" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    log = stream.getvalue()
+    assert PASSWORD not in log
+    assert "Error on request" in log
+    assert "ValueError (message not logged)" in log
+    assert "POST /api/token 500" in log

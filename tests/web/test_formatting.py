@@ -41,8 +41,9 @@ def test_it_writes_euros_the_portuguese_way() -> None:
 
 
 def test_it_writes_negative_amounts_with_a_minus_sign() -> None:
-    assert format_money(Decimal("-1234.5"), "GBP", "en-GB") == "-£1,234.50"
-    assert format_money(Decimal("-0.5"), "EUR", "pt-PT") == f"-0,50{NBSP}€"
+    # A true minus sign (U+2212), never a hyphen: it reads as one and lines up with digits.
+    assert format_money(Decimal("-1234.5"), "GBP", "en-GB") == "\u2212£1,234.50"
+    assert format_money(Decimal("-0.5"), "EUR", "pt-PT") == f"\u22120,50{NBSP}€"
 
 
 def test_it_writes_yen_without_decimals() -> None:

@@ -1,0 +1,28 @@
+// The little the portal does with JavaScript: htmx does the swapping; this keeps keyboard and
+// screen-reader users where they were. Everything works without it.
+"use strict";
+
+document.documentElement.classList.add("js");
+
+// After htmx swaps a group of invoices (a page turn, a switch), focus moves to the group's
+// heading and a polite live region says what changed ("Paid, page 3 of 100").
+document.addEventListener("htmx:afterSettle", function (event) {
+  // An outerHTML swap replaces the target: look the new element up by the target's id.
+  var target = event.detail.target;
+  var swapped = target && target.id ? document.getElementById(target.id) : null;
+  if (!swapped || !swapped.hasAttribute("data-announce")) {
+    return;
+  }
+  var heading = swapped.querySelector("h2[tabindex]");
+  if (heading) {
+    heading.focus();
+  }
+  var live = document.getElementById("live-region");
+  if (live) {
+    live.textContent = "";
+    // A fresh text node after a tick, so the same words twice are announced twice.
+    window.setTimeout(function () {
+      live.textContent = swapped.getAttribute("data-announce");
+    }, 50);
+  }
+});
