@@ -55,7 +55,7 @@ def test_a_members_own_browser_signs_in_during_an_attack_on_the_account(
     response = members_own_browser.post(
         "/login/", {"email": member.email, "password": member.password}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert members_own_browser.get("/").status_code == 200
 
 
@@ -144,7 +144,7 @@ def test_the_account_window_ends_and_unknown_browsers_may_try_again(
     later = throttle.clock() + throttle.PER_ACCOUNT.window_seconds
     monkeypatch.setattr(throttle, "clock", lambda: later)
     response = Client().post("/login/", {"email": member.email, "password": member.password})
-    assert response.status_code == 302
+    assert response.status_code == 303
 
 
 @pytest.mark.parametrize(
@@ -198,7 +198,7 @@ def test_fifty_members_sign_in_from_one_address_in_a_minute(sandbox) -> None:
         browser = Client()
         assert _wrong(browser, person.email).status_code == 400
         response = browser.post("/login/", {"email": person.email, "password": person.password})
-        assert response.status_code == 302, person.email
+        assert response.status_code == 303, person.email
 
 
 def test_past_the_address_limit_sign_in_slows_down_instead_of_locking(sandbox, monkeypatch) -> None:
