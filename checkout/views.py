@@ -45,15 +45,13 @@ PER_CLIENT = throttle.Limit("checkout", max_count=30, window_seconds=60)
 @login_not_required
 @secret_page
 @accepts_own_posts_without_origin
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    address = throttle.client_address(request)
-    wait = PER_CLIENT.retry_after(address)
-    if wait is not None:
+    # Every request spends a slot, taken before anything else happens (no check-then-count race).
+    if PER_CLIENT.reserve(throttle.client_address(request)) is None:
         response = render_page(request, checkout_page("busy", status=429))
-        response["Retry-After"] = str(wait)
+        response["Retry-After"] = str(PER_CLIENT.retry_after())
         return response
-    PER_CLIENT.record(address)
     try:
         purchase = _purchase(request, invoice_id)
     except BadLink as error:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -45,7 +45,7 @@ def _today_and_culture(request: HttpRequest) -> tuple[date, str | None]:
     return today, location.language_culture if location else None
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     options = ListOptions.from_query(request.GET)
@@ -65,7 +65,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, page)
 
 
-@require_GET
+@require_safe
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     try:
         page = invoice_detail_page(
@@ -79,7 +79,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return render_page(request, page)
 
 
-@require_GET
+@require_safe
 @secret_page
 def invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Hand the member over to the issuing location's own payment page for this invoice.
@@ -112,7 +112,7 @@ def invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 
 @sensitive_variables("media_token")
-@require_GET
+@require_safe
 @secret_page
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Mint the upstream PDF link at click time: however old the page, the link works."""
@@ -128,19 +128,21 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
         raise Http404 from error
     except NexudusError:
         return _download_unavailable(request)
-    url = links.invoice_pdf_url(invoice.id, media_token, invoice.business_web_address)
+    # The member's own locations only: the media token must not go to another tenant's host.
+    own_hosts = request.member.trusted_hosts  # type: ignore[attr-defined]
+    url = links.invoice_pdf_url(invoice.id, media_token, invoice.business_web_address, own_hosts)
     return HttpResponseRedirect(url)
 
 
 @sensitive_variables("media_token")
-@require_GET
+@require_safe
 @secret_page
 def statement_pdf(request: HttpRequest) -> HttpResponse:
     return _member_document(request, links.statement_pdf_url)
 
 
 @sensitive_variables("media_token")
-@require_GET
+@require_safe
 @secret_page
 def next_invoice_pdf(request: HttpRequest) -> HttpResponse:
     """The preview of the member's next invoice, as the Nexudus portal offers it."""

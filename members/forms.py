@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 1024
-TOTP_PATTERN = re.compile(r"^\d{6}$")
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits, which no
+# authenticator shows and Nexudus would only refuse after a call.
+TOTP_PATTERN = re.compile(r"[0-9]{6}", re.ASCII)
 
 
 class SignInForm(forms.Form):
@@ -39,7 +41,7 @@ class CodeForm(forms.Form):
 
     def clean_totp(self) -> str:
         code = self.cleaned_data["totp"].strip().replace(" ", "")
-        if not TOTP_PATTERN.match(code):
+        if not TOTP_PATTERN.fullmatch(code):
             raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."))
         return code
 

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from members.tokens import read_record, read_tokens, write_tokens
-from nexudus import StoredTokens, Welcome
+from nexudus import StoredTokens, Welcome, links
 from nexudus.records import Business, Me
 
 MEMBER_KEY = "nexudus.member"
@@ -32,6 +32,12 @@ class Member:
     full_name: str
     email: str
     coworker_id: int | None
+    # Hosts of the member's own locations, learned at sign-in: their PDF links may go there.
+    trusted_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The session keeps it as a JSON list.
+        object.__setattr__(self, "trusted_hosts", tuple(self.trusted_hosts))
 
     @property
     def identity(self) -> str | None:
@@ -75,7 +81,7 @@ def start_member_session(request: HttpRequest, welcome: Welcome, client_id: str)
     # Back to the normal session lifetime (a pending two-step sign-in shortened it).
     session.set_expiry(None)
     write_tokens(session, StoredTokens.issued(welcome.tokens, client_id, time.time()))
-    member = member_from(welcome.me)
+    member = member_from(welcome.me, welcome.business)
     session[MEMBER_KEY] = asdict(member)
     location = location_from(welcome.business) if welcome.business else None
     if location is not None:
@@ -89,14 +95,22 @@ def end_member_session(request: HttpRequest) -> None:
     request.session.flush()
 
 
-def member_from(me: Me) -> Member:
+def member_from(me: Me, business: Business | None = None) -> Member:
     default = next((p for p in me.profiles if p.is_default), None)
     profile = default or (me.profiles[0] if me.profiles else None)
     return Member(
         full_name=me.full_name or (profile.full_name if profile else "") or me.email or "",
         email=me.email or "",
         coworker_id=profile.id if profile else None,
+        trusted_hosts=own_location_hosts(me, business),
     )
+
+
+def own_location_hosts(me: Me, business: Business | None) -> tuple[str, ...]:
+    """The member's home location and the session's location, as link hosts (no duplicates)."""
+    addresses = [me.default_business_web_address, business.web_address if business else None]
+    hosts = (links.location_host(address) for address in addresses)
+    return tuple(dict.fromkeys(host for host in hosts if host))
 
 
 def location_from(business: Business) -> Location:

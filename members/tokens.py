@@ -18,6 +18,7 @@ from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.core.cache import cache
 
 from nexudus import SessionExpired, StoredTokens
+from web.crypto import keyed_digest
 
 T = TypeVar("T")
 
@@ -86,7 +87,10 @@ class SessionTokenStore:
 
     @contextmanager
     def refresh_lock(self) -> Iterator[bool]:
-        key = f"member-refresh-lock:{self.session.session_key or ''}"
+        # A keyed digest: a session key in a cache key name is a session anyone reading the
+        # cache (Redis) could take over.
+        session_key = self.session.session_key or ""
+        key = f"member-refresh-lock:{keyed_digest('member-refresh-lock', session_key)}"
         token = secrets.token_hex(8)
         deadline = self.clock() + REFRESH_WAIT_SECONDS
         acquired = cache.add(key, token, timeout=REFRESH_LOCK_SECONDS)

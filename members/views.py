@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from members import throttle
 from members.forms import CodeForm, SignInForm, field_errors
@@ -31,6 +31,7 @@ from nexudus import (
     MustResetPassword,
     NexudusError,
     TwoFactorRequired,
+    Unavailable,
     Welcome,
 )
 from web.formatting import location_today
@@ -44,7 +45,7 @@ _NOTICES = {
 }
 
 
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
     today = location_today(location.time_zone if location else None)
@@ -55,10 +56,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @sensitive_post_parameters("password", "totp")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def login(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _sign_in_form(request)
     if "totp" in request.POST:
         return _sign_in_with_code(request, CodeForm(request.POST))
@@ -66,9 +67,9 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         # A link to /logout/ gets the button: signing out changes state, so it is a POST.
         if request.member is None:  # type: ignore[attr-defined]
             return redirect("login")
@@ -110,19 +111,25 @@ def _sign_in_with_password(request: HttpRequest, form: SignInForm) -> HttpRespon
         page = sign_in_page(next_url=next_url, email=email, errors=errors, status=400)
         return _render(request, page)
     email, password = form.cleaned_data["email"], form.cleaned_data["password"]
-    throttled = _throttled(request, email, next_url)
-    if throttled is not None:
-        return throttled
-    client_id = new_client_id()
+    account = throttle.Account.member(email)
     try:
-        welcome = request.nexudus.sign_in(email, password, client_id=client_id)  # type: ignore[attr-defined]
-    except TwoFactorRequired:
-        remember_pending(request.session, PendingSignIn.start(email, password, client_id))
-        # The code step is the sign-in page's GET while a sign-in is pending.
-        return see_other(f"{reverse('login')}?{urlencode({'next': next_url})}")
-    except NexudusError as error:
-        return _refused(request, next_url, email, error)
-    return _finish_sign_in(request, next_url, welcome, client_id)
+        attempt = throttle.reserve(request, account)
+    except throttle.Throttled as refused:
+        return _throttled(request, email, next_url, refused.retry_after)
+    client_id = new_client_id()
+    with attempt:
+        try:
+            welcome = request.nexudus.sign_in(email, password, client_id=client_id)  # type: ignore[attr-defined]
+        except TwoFactorRequired:
+            # The password was right: the slot goes back, the code step takes one of its own.
+            remember_pending(request.session, PendingSignIn.start(email, password, client_id))
+            # The code step is the sign-in page's GET while a sign-in is pending.
+            return see_other(f"{reverse('login')}?{urlencode({'next': next_url})}")
+        except NexudusError as error:
+            if _may_have_been_checked(error):
+                attempt.failed()
+            return _refused(request, next_url, email, account, error)
+    return _finish_sign_in(request, next_url, welcome, client_id, account)
 
 
 def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
@@ -140,61 +147,91 @@ def _sign_in_with_code(request: HttpRequest, form: CodeForm) -> HttpResponse:
             status=400,
         )
         return _render(request, page)
-    throttled = _throttled(request, pending.email, next_url, step="totp")
-    if throttled is not None:
-        return throttled
+    account = throttle.Account.member(pending.email)
     try:
-        welcome = request.nexudus.sign_in(  # type: ignore[attr-defined]
-            pending.email,
-            pending.password,
-            client_id=pending.client_id,
-            totp=form.cleaned_data["totp"],
-        )
-    except TwoFactorRequired:
-        throttle.record_sign_in_failure(pending.email, throttle.client_address(request))
-        logger.info("sign-in refused: wrong 2FA code")
-        errors = {"totp": _("That code did not work. Check your authenticator app and try again.")}
-        page = sign_in_page(
-            next_url=next_url, step="totp", email=pending.email, errors=errors, status=400
-        )
-        return _render(request, page)
-    except NexudusError as error:
-        forget_pending(request.session)
-        return _refused(request, next_url, pending.email, error)
+        attempt = throttle.reserve(request, account)
+    except throttle.Throttled as refused:
+        return _throttled(request, pending.email, next_url, refused.retry_after, step="totp")
+    with attempt:
+        try:
+            welcome = request.nexudus.sign_in(  # type: ignore[attr-defined]
+                pending.email,
+                pending.password,
+                client_id=pending.client_id,
+                totp=form.cleaned_data["totp"],
+            )
+        except TwoFactorRequired:
+            attempt.failed()
+            logger.info("sign-in refused: wrong 2FA code (account %s)", account.log_id)
+            message = _("That code did not work. Check your authenticator app and try again.")
+            page = sign_in_page(
+                next_url=next_url,
+                step="totp",
+                email=pending.email,
+                errors={"totp": message},
+                status=400,
+            )
+            return _render(request, page)
+        except NexudusError as error:
+            if _may_have_been_checked(error):
+                attempt.failed()
+            forget_pending(request.session)
+            return _refused(request, next_url, pending.email, account, error)
     forget_pending(request.session)
-    return _finish_sign_in(request, next_url, welcome, pending.client_id)
+    return _finish_sign_in(request, next_url, welcome, pending.client_id, account)
+
+
+def _may_have_been_checked(error: NexudusError) -> bool:
+    """Does this refusal count as a guess? A slot goes back only when the credentials were
+    surely not wrong (must reset means they were right) or surely not looked at (Nexudus said
+    5xx or 429). A call that timed out or was cut off counts: Nexudus may have checked the
+    password, and an attacker who could slow it down must not get guesses for free."""
+    if isinstance(error, MustResetPassword):
+        return False
+    not_looked_at = error.status is not None and (error.status >= 500 or error.status == 429)
+    return not (isinstance(error, Unavailable) and not_looked_at)
 
 
 def _finish_sign_in(
-    request: HttpRequest, next_url: str, welcome: Welcome, client_id: str
+    request: HttpRequest,
+    next_url: str,
+    welcome: Welcome,
+    client_id: str,
+    account: throttle.Account,
 ) -> HttpResponse:
     start_member_session(request, welcome, client_id)
-    logger.info("sign-in succeeded")
-    return see_other(next_url)
+    logger.info("sign-in succeeded (account %s)", account.log_id)
+    response = see_other(next_url)
+    # From now on this browser's failures on this account count apart from everyone else's.
+    throttle.remember_device(request, response, account)
+    return response
 
 
-def _refused(request: HttpRequest, next_url: str, email: str, error: NexudusError) -> HttpResponse:
+def _refused(
+    request: HttpRequest,
+    next_url: str,
+    email: str,
+    account: throttle.Account,
+    error: NexudusError,
+) -> HttpResponse:
     if isinstance(error, InvalidCredentials):
-        throttle.record_sign_in_failure(email, throttle.client_address(request))
-        logger.info("sign-in refused: invalid credentials")
+        logger.info("sign-in refused: invalid credentials (account %s)", account.log_id)
     elif isinstance(error, MustResetPassword):
-        logger.info("sign-in refused: password reset required")
+        logger.info("sign-in refused: password reset required (account %s)", account.log_id)
     else:
         logger.warning("sign-in failed upstream: %s", type(error).__name__)
     return _render(request, refusal_page(error, next_url=next_url, email=email))
 
 
 def _throttled(
-    request: HttpRequest, email: str, next_url: str, step: str = "password"
-) -> HttpResponse | None:
-    wait = throttle.sign_in_retry_after(email, throttle.client_address(request))
-    if wait is None:
-        return None
-    logger.warning("sign-in throttled")
-    minutes = max(1, round(wait / 60))
-    message = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
-        "minutes": minutes
-    }
+    request: HttpRequest, email: str, next_url: str, wait: int, step: str = "password"
+) -> HttpResponse:
+    if wait >= 60:
+        message = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
+            "minutes": max(1, round(wait / 60))
+        }
+    else:
+        message = _("Too many attempts. Please wait a few seconds and try again.")
     page = sign_in_page(next_url=next_url, email=email, step=step, problem=message, status=429)
     response = _render(request, page)
     response["Retry-After"] = str(wait)

@@ -15,7 +15,6 @@ winner's tokens are saved at once so the others pick them up instead of refreshi
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +37,7 @@ from nexudus.records import (
     Registration,
     Tokens,
 )
+from web.crypto import Unsealable, keyed_digest, seal, unseal
 
 T = TypeVar("T")
 
@@ -51,6 +51,7 @@ CONFIGURATION_CACHE_SECONDS = 300
 BRAND_CACHE_SECONDS = 24 * 3600
 # Media tokens live about 60 s upstream; a cached one keeps at least 20 s for the redirect.
 MEDIA_TOKEN_CACHE_SECONDS = 40
+MEDIA_TOKEN_PURPOSE = "nexudus.media-token"  # noqa: S105 - a key-derivation label
 
 # Upstream calls of one page run side by side. Bounded per process, like the connection pool.
 _CALLS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="nexudus-call")
@@ -265,16 +266,20 @@ class MemberClient:
 
         Nexudus media tokens live about 60 s. Cached for less than that, a token still has
         time left when the browser follows the redirect; keyed by member, it never serves
-        anyone else.
+        anyone else. The key is a keyed digest (it names no one) and the token is sealed:
+        whoever reads the cache (Redis) finds neither an e-mail nor a usable token.
         """
         if not self.identity:
             return self.call(self.api.get_media_token).jwt
-        key = f"media-jwt:{hashlib.sha256(self.identity.encode()).hexdigest()}"
+        key = f"media-jwt:{keyed_digest(MEDIA_TOKEN_PURPOSE, self.identity)}"
         cached = cache.get(key)
         if isinstance(cached, str) and cached:
-            return cached
+            try:
+                return unseal(cached, purpose=MEDIA_TOKEN_PURPOSE).decode()
+            except (Unsealable, UnicodeDecodeError):
+                cache.delete(key)  # sealed with a retired key: fetch a fresh one
         jwt = self.call(self.api.get_media_token).jwt
-        cache.set(key, jwt, timeout=MEDIA_TOKEN_CACHE_SECONDS)
+        cache.set(key, seal(jwt.encode(), purpose=MEDIA_TOKEN_PURPOSE), MEDIA_TOKEN_CACHE_SECONDS)
         return jwt
 
     # --- Tokens -----------------------------------------------------------------------------
@@ -389,4 +394,5 @@ class MemberClient:
 
 
 def _host_key(base_url: str) -> str:
-    return hashlib.sha256(base_url.encode()).hexdigest()[:32]
+    # Keyed like every cache key: no address in the clear in the cache.
+    return keyed_digest("nexudus.api-host", base_url)[:32]

@@ -3,11 +3,17 @@
 A link's host is the issuing location's `BusinessWebAddress` when it is one we trust, else the
 host of `NEXUDUS_BASE_URL`; its scheme is always the base URL's, so upstream data can never turn
 a link into `javascript:` or plain HTTP. Every part is URL-encoded.
+
+Trusted, by default, are the base URL's host and the member's own locations, learned at
+sign-in (`location_host` of their WebAddresses): a member's media JWT rides in the link, and an
+invoice naming another Nexudus tenant must not send it there. `NEXUDUS_TRUSTED_HOSTS`, when set,
+replaces that list with its own host patterns.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -15,18 +21,39 @@ from django.conf import settings
 
 INVOICES_PATH = "/api/public/billing/invoices"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?")
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?")
 
 
-def trusted_host(web_address: str | None) -> str:
-    """The host a link may use for an invoice issued by `web_address`."""
-    base = urlsplit(settings.NEXUDUS_BASE_URL)
-    candidate = _host_of(web_address)
-    if candidate and any(
-        fnmatchcase(candidate, pattern.lower()) for pattern in settings.NEXUDUS_TRUSTED_HOSTS
-    ):
+# A WebAddress without a dot is a subdomain of this (reference §0).
+SPACES_DOMAIN = "spaces.nexudus.com"
+
+
+def trusted_host(web_address: str | None, member_hosts: Iterable[str] = ()) -> str:
+    """The host a link may use for an invoice issued by `web_address`.
+
+    `member_hosts` are the hosts of the member's own locations (see `location_host`).
+    """
+    base = urlsplit(settings.NEXUDUS_BASE_URL).netloc
+    candidate = location_host(web_address)
+    if candidate and any(fnmatchcase(candidate, p) for p in _trusted(base, member_hosts)):
         return candidate
-    return base.netloc
+    return base
+
+
+def _trusted(base: str, member_hosts: Iterable[str]) -> list[str]:
+    if settings.NEXUDUS_TRUSTED_HOSTS:
+        return [pattern.lower() for pattern in settings.NEXUDUS_TRUSTED_HOSTS]
+    # Learned hosts went through location_host: no wildcard can hide in them.
+    return [base.lower(), *member_hosts]
+
+
+def location_host(web_address: str | None) -> str:
+    """A location's host from its WebAddress: `myspace` is myspace.spaces.nexudus.com, a
+    host[:port] stays itself, anything else (paths, credentials, spaces) is no host at all."""
+    value = _host_of(web_address)
+    if value and "." not in value and ":" not in value:
+        return f"{value}.{SPACES_DOMAIN}"
+    return value
 
 
 def _host_of(web_address: str | None) -> str:
@@ -40,16 +67,26 @@ def _host_of(web_address: str | None) -> str:
     return value if _HOST.fullmatch(value) else ""
 
 
-def upstream_url(path: str, query: dict[str, str], web_address: str | None = None) -> str:
+def upstream_url(
+    path: str,
+    query: dict[str, str],
+    web_address: str | None = None,
+    member_hosts: Iterable[str] = (),
+) -> str:
     scheme = urlsplit(settings.NEXUDUS_BASE_URL).scheme
-    host = trusted_host(web_address)
+    host = trusted_host(web_address, member_hosts)
     return f"{scheme}://{host}{path}?{urlencode(query)}"
 
 
-def invoice_pdf_url(invoice_id: int, media_token: str, web_address: str | None) -> str:
+def invoice_pdf_url(
+    invoice_id: int,
+    media_token: str,
+    web_address: str | None,
+    member_hosts: Iterable[str] = (),
+) -> str:
     """A member's PDF link: lives as long as the media token (about a minute)."""
     path = f"{INVOICES_PATH}/{quote(str(int(invoice_id)), safe='')}/pdf"
-    return upstream_url(path, {"t": media_token}, web_address)
+    return upstream_url(path, {"t": media_token}, web_address, member_hosts)
 
 
 def guest_pdf_url(invoice_id: int, gateway_token: str, web_address: str | None = None) -> str:

@@ -242,6 +242,8 @@ class Business:
     language_culture: str | None
     time_zone: str | None
     id: int | None = None  # what the colours call needs (§7b)
+    # The location's own host (or its subdomain alone): PDF links may point there.
+    web_address: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Business:
@@ -252,6 +254,7 @@ class Business:
             currency_code=_currency_code(obj),
             language_culture=opt(obj, "LanguageCulture", as_=_as_str),
             time_zone=opt(obj, "TimeZone", as_=_as_str),
+            web_address=opt(obj, "WebAddress", as_=_as_str),
         )
 
 
@@ -277,16 +280,20 @@ class Me:
     full_name: str | None
     email: str | None
     profiles: tuple[Profile, ...]
+    # The member's home location's host (or subdomain): PDF links may point there.
+    default_business_web_address: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Me:
         obj = root(data, "profiles response")
         user = req(obj, "User", as_=_as_mapping)
         req(user, "Id", as_=_as_int)  # a user without an id is not a user
+        home = opt(obj, "DefaultBusiness", as_=_as_mapping) or {}
         return cls(
             full_name=opt(user, "FullName", as_=_as_str),
             email=opt(user, "Email", as_=_as_str),
             profiles=tuple(Profile.from_json(p) for p in _objects(obj, "Profiles")),
+            default_business_web_address=opt(home, "WebAddress", as_=_as_str),
         )
 
 

@@ -71,10 +71,10 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 # --- Nexudus --------------------------------------------------------------------------------
 
 NEXUDUS_BASE_URL = env_url("NEXUDUS_BASE_URL", "http://127.0.0.1:8001")
-# Hosts a PDF link may point at. A link's scheme is always the base URL's.
-NEXUDUS_TRUSTED_HOSTS = env_list(
-    "NEXUDUS_TRUSTED_HOSTS", [urlsplit(NEXUDUS_BASE_URL).netloc, "*.spaces.nexudus.com"]
-)
+# Host patterns a PDF link may point at, when set; a link's scheme is always the base URL's.
+# Unset (the default): the host of NEXUDUS_BASE_URL and the member's own locations, learned at
+# sign-in. Never a tenant wildcard by default: a media JWT must not go to another space's host.
+NEXUDUS_TRUSTED_HOSTS = env_list("NEXUDUS_TRUSTED_HOSTS", [])
 # The transport's limits for every Nexudus call (seconds, bytes; see nexudus.http.Transport).
 # Not environment variables: tuning them is a code change. Tests shorten them.
 NEXUDUS_HTTP: dict[str, float | int] = {
@@ -106,13 +106,16 @@ PAYMENT_INSTRUCTIONS = env_str("PAYMENT_INSTRUCTIONS")
 # --- Django ---------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our site: throttled sign-in and a second factor (portal.staff).
+    "portal.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "web",
     "members",
     "invoices",
@@ -129,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -172,7 +176,8 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     # Tokens live in the session, so the session must live on the server: never signed cookies.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Django's cache sessions, with keyed-digest keys and sealed contents (web.sessions).
+    SESSION_ENGINE = "web.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -208,6 +213,16 @@ CSRF_COOKIE_SECURE = not DEBUG
 # Secure, so plain-HTTP debug runs use unprefixed names.
 SESSION_COOKIE_NAME = "__Host-portal-session" if SESSION_COOKIE_SECURE else "portal-session"
 CSRF_COOKIE_NAME = "__Host-portal-csrf" if CSRF_COOKIE_SECURE else "portal-csrf"
+
+# A browser that has signed in to an account is told apart from others by this cookie, so an
+# attacker's wrong guesses never lock the member's own browser out (members.throttle).
+SIGN_IN_DEVICE_COOKIE_NAME = "__Host-portal-device" if SESSION_COOKIE_SECURE else "portal-device"
+SIGN_IN_DEVICE_COOKIE_AGE = 180 * 24 * 3600
+
+# Staff sign-in at /admin/: superusers must give a TOTP code (django-otp) in production; with
+# debug on it is asked only of those who enrolled a device (`manage.py enrol_totp`).
+SUPERUSER_OTP_REQUIRED = not DEBUG
+OTP_TOTP_ISSUER = "Member portal"
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Only behind one reverse proxy that itself sets X-Forwarded-Proto and appends X-Forwarded-For

@@ -12,14 +12,14 @@ from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from web.branding import brand_css, brand_for
 from web.pages import Page, render_page
 
 
 @login_not_required
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     # Liveness only: it must answer even when Nexudus is down, so it calls nothing upstream.
@@ -27,14 +27,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @login_not_required
-@require_GET
+@require_safe
 def brand_stylesheet(request: HttpRequest) -> HttpResponse:
     """The location's colour as CSS variables: a stylesheet, since the CSP allows no inline
     style. Pages name the colour in its address (only a readable one is ever turned into CSS),
@@ -52,7 +52,7 @@ Disallow: /
 
 
 @login_not_required
-@require_GET
+@require_safe
 def robots(request: HttpRequest) -> HttpResponse:
     # Nothing here is for search engines: member pages are private and checkout links are secrets.
     return HttpResponse(ROBOTS, content_type="text/plain")

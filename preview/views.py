@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import resolve, reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from nexudus import NotFound
 from preview import samples
@@ -45,13 +45,13 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 @staff_only
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "preview/index.html", {"pages": states_by_page()})
 
 
 @staff_only
-@require_GET
+@require_safe
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": [SELF], "form-action": [NONE], "connect-src": [NONE]})
 def show(request: HttpRequest, page: str, state: str) -> HttpResponse:
@@ -81,7 +81,7 @@ def _as_seen_by(request: HttpRequest, state: State) -> HttpRequest:
 
 
 @staff_only
-@require_GET
+@require_safe
 @csp_update({"frame-src": [SELF]})
 def phone(request: HttpRequest, page: str, state: str) -> HttpResponse:
     found = find_state(page, state)
@@ -91,7 +91,7 @@ def phone(request: HttpRequest, page: str, state: str) -> HttpResponse:
 
 
 @staff_only
-@require_GET
+@require_safe
 def sample_invoice_pdf(request: HttpRequest, person: str, invoice_id: int) -> HttpResponse:
     if person not in samples.PEOPLE:
         raise Http404
@@ -103,7 +103,7 @@ def sample_invoice_pdf(request: HttpRequest, person: str, invoice_id: int) -> Ht
 
 
 @staff_only
-@require_GET
+@require_safe
 def sample_statement_pdf(request: HttpRequest, person: str) -> HttpResponse:
     if person not in samples.PEOPLE:
         raise Http404
@@ -111,7 +111,7 @@ def sample_statement_pdf(request: HttpRequest, person: str) -> HttpResponse:
 
 
 @staff_only
-@require_GET
+@require_safe
 def sample_guest_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     try:
         document = samples.sample_guest_pdf(invoice_id)

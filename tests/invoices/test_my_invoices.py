@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as loaded_settings
 from django.test import Client
 
 from sandbox.data import Invoice as SandboxInvoice
@@ -18,6 +19,8 @@ from web import formatting
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/public/billing/invoices/my"
+# NEXUDUS_TRUSTED_HOSTS as the settings read it when the environment does not set it.
+DEFAULT_TRUSTED_HOSTS = list(loaded_settings.NEXUDUS_TRUSTED_HOSTS)
 
 
 def _page(response) -> str:
@@ -440,3 +443,31 @@ def test_the_pdf_redirect_never_reaches_our_logs(signed_in_member, sandbox, capl
 
 def test_the_person_fixture_matches_the_sandbox(member: Person, sandbox) -> None:
     assert sandbox.app.data.person_by_email(member.email).full_name == member.full_name
+
+
+def test_sign_in_learns_the_hosts_of_the_members_own_locations(signed_in_member, sandbox):
+    from members.session import MEMBER_KEY
+
+    host = sandbox.url.split("://")[1]
+    session = signed_in_member.session
+    assert session[MEMBER_KEY]["trusted_hosts"] == [host]
+
+
+def test_by_default_a_pdf_link_to_another_tenant_goes_to_the_api_host(
+    signed_in_member, sandbox, settings, monkeypatch
+) -> None:
+    # Ada's Lisboa invoices now name a Nexudus host that is not one of her locations.
+    monkeypatch.setattr(
+        "sandbox.invoices.web_address",
+        lambda location_id, host, home: host if location_id == home else "other.spaces.nexudus.com",
+    )
+    settings.NEXUDUS_TRUSTED_HOSTS = DEFAULT_TRUSTED_HOSTS
+    ada = sandbox.app.data.person_by_email("ada@example.com")
+    lisboa = next(i for i in _ada_invoices(sandbox) if i.location_id != ada.home_location_id)
+    london = next(
+        i for i in _ada_invoices(sandbox) if i.location_id == ada.home_location_id and not i.draft
+    )
+    elsewhere, _ = _download(signed_in_member, lisboa.id)
+    home, _ = _download(signed_in_member, london.id)
+    assert elsewhere["Location"].startswith(f"{sandbox.url}/api/public/billing/invoices/")
+    assert home["Location"].startswith(f"{sandbox.url}/api/public/billing/invoices/")

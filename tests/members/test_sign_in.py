@@ -97,6 +97,22 @@ def test_it_refuses_a_code_that_is_not_six_digits_without_calling_nexudus(
     assert sandbox.app.calls("/api/token") == []
 
 
+@pytest.mark.parametrize(
+    "code",
+    ["\u0661\u0662\u0663\u0664\u0665\u0666", "\uff11\uff12\uff13\uff14\uff15\uff16", "12\u0663456"],
+    ids=["arabic-indic", "full-width", "one-arabic-indic-digit"],
+)
+def test_it_refuses_a_code_in_other_digits_without_calling_nexudus(
+    client, sandbox, two_factor_member, code
+) -> None:
+    client.post("/login/", {"email": two_factor_member.email, "password": "demo-pass-1"})
+    sandbox.app.clear_log()
+    response = client.post("/login/", {"totp": code})
+    assert response.status_code == 400
+    assert "Enter the 6-digit code" in _body(response)
+    assert sandbox.app.calls("/api/token") == []
+
+
 def test_it_sends_a_member_who_must_reset_to_the_password_reset(
     client, sandbox, must_reset_member
 ) -> None:
@@ -228,7 +244,7 @@ def test_sign_in_needs_a_csrf_token(sandbox, member) -> None:
 def test_it_throttles_an_address_after_ten_failures_without_calling_nexudus(
     client, sandbox, member
 ) -> None:
-    for _ in range(throttle.PER_EMAIL.max_count):
+    for _ in range(throttle.PER_ACCOUNT.max_count):
         client.post("/login/", {"email": member.email, "password": "wrong"})
     sandbox.app.clear_log()
     response = client.post("/login/", {"email": member.email, "password": member.password})
@@ -239,7 +255,7 @@ def test_it_throttles_an_address_after_ten_failures_without_calling_nexudus(
 
 
 def test_the_throttle_ignores_a_spoofed_forwarded_for(client, sandbox, member) -> None:
-    for index in range(throttle.PER_EMAIL.max_count):
+    for index in range(throttle.PER_ACCOUNT.max_count):
         client.post(
             "/login/",
             {"email": member.email, "password": "wrong"},

@@ -253,6 +253,7 @@ def test_it_loads_the_current_business(upstream, api):
         currency_code="GBP",
         language_culture="en-GB",
         time_zone="Europe/London",
+        web_address="myspace",
     )
 
 
