@@ -102,7 +102,11 @@ def invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
         return redirect("invoices:detail", invoice_id)
     try:
         url = links.pay_url(
-            settings.NEXUDUS_PAY_URL, invoice.id, invoice.unique_id, invoice.business_web_address
+            settings.NEXUDUS_PAY_URL,
+            invoice.id,
+            invoice.unique_id,
+            invoice.business_web_address,
+            request.member.trusted_hosts,  # type: ignore[attr-defined]
         )
     except links.UntrustedPayLink:
         logger.error("pay refused: NEXUDUS_PAY_URL leads to an untrusted host")

@@ -108,7 +108,13 @@ class UntrustedPayLink(ValueError):
     """NEXUDUS_PAY_URL made a link to a host we do not trust: no member is sent there."""
 
 
-def pay_url(template: str, invoice_id: int, unique_id: str, web_address: str | None) -> str:
+def pay_url(
+    template: str,
+    invoice_id: int,
+    unique_id: str,
+    web_address: str | None,
+    member_hosts: Iterable[str] = (),
+) -> str:
     """Where a member pays an invoice: the issuing location's own payment page.
 
     `template` (NEXUDUS_PAY_URL) names `{web_address}` (the issuing location's trusted host),
@@ -116,17 +122,16 @@ def pay_url(template: str, invoice_id: int, unique_id: str, web_address: str | N
     must be a trusted one, like every other link to Nexudus. No token ever goes in it.
     """
     url = template.format(
-        web_address=trusted_host(web_address),
+        web_address=trusted_host(web_address, member_hosts),
         invoice_id=quote(str(int(invoice_id)), safe=""),
         invoice_unique_id=quote(unique_id, safe=""),
     )
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not _is_trusted(parts.netloc.lower()):
-        raise UntrustedPayLink(parts.netloc)
+    host = parts.netloc.lower()
+    base = urlsplit(settings.NEXUDUS_BASE_URL).netloc
+    trusted = _trusted(base, member_hosts)
+    if parts.scheme not in {"http", "https"} or not _HOST.fullmatch(host):
+        raise UntrustedPayLink(host)
+    if not any(fnmatchcase(host, pattern) for pattern in trusted):
+        raise UntrustedPayLink(host)
     return url
-
-
-def _is_trusted(host: str) -> bool:
-    base = urlsplit(settings.NEXUDUS_BASE_URL).netloc.lower()
-    patterns = [*settings.NEXUDUS_TRUSTED_HOSTS, base]
-    return bool(_HOST.fullmatch(host)) and any(fnmatchcase(host, p.lower()) for p in patterns)
