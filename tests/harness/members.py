@@ -1,0 +1,64 @@
+"""A member's browser, in Python: cookies kept, the sign-in form filled in like a person would.
+
+Production cookies are Secure with `__Host-` names. Browsers send them to http://127.0.0.1 (a
+loopback origin counts as secure); requests does not, so LoopbackSession does what the browser
+does, for loopback only. (locust's FastHttpUser sends Secure cookies over HTTP by itself.)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Protocol
+
+import requests
+
+_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_LOOPBACK = {"127.0.0.1", "localhost", "localhost.local", "::1", "[::1]"}
+
+
+class LoopbackSession(requests.Session):
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        # requests copies the jar into one with the default policy for every request, so a
+        # policy of our own would be ignored: the cookies themselves must say "not Secure".
+        for cookie in self.cookies:
+            if cookie.domain in _LOOPBACK:
+                cookie.secure = False
+        return super().prepare_request(request)
+
+
+class FormClient(Protocol):
+    """What requests.Session and locust's clients have in common."""
+
+    def get(self, url: str, **options: Any) -> Any: ...
+
+    def post(self, url: str, **options: Any) -> Any: ...
+
+
+def csrf_token(page: str) -> str:
+    match = _CSRF_FIELD.search(page)
+    if match is None:
+        raise AssertionError("no CSRF field on the page")
+    return html.unescape(match.group(1))
+
+
+def sign_in(
+    client: FormClient,
+    base_url: str,
+    email: str,
+    password: str,
+    totp: str | None = None,
+    **options: Any,
+) -> Any:
+    """Sign in through the form (and the code step when asked); the last answer, unfollowed.
+
+    A 302 means signed in. `options` go to every request (locust's `name=`, headers).
+    """
+    form = client.get(f"{base_url}/login/", **options)
+    token = csrf_token(form.text)
+    data = {"csrfmiddlewaretoken": token, "email": email, "password": password}
+    answer = client.post(f"{base_url}/login/", data=data, allow_redirects=False, **options)
+    if totp is not None and answer.status_code == 200 and 'name="totp"' in answer.text:
+        data = {"csrfmiddlewaretoken": csrf_token(answer.text), "totp": totp}
+        answer = client.post(f"{base_url}/login/", data=data, allow_redirects=False, **options)
+    return answer
