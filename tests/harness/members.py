@@ -1,20 +1,34 @@
 """A member's browser, in Python: cookies kept, the sign-in form filled in like a person would.
 
 Production cookies are Secure with `__Host-` names. Browsers send them to http://127.0.0.1 (a
-loopback origin counts as secure); requests does not, so LoopbackSession does what the browser
-does, for loopback only. (locust's FastHttpUser sends Secure cookies over HTTP by itself.)
+loopback origin counts as secure); Python's clients do not. LoopbackSession (requests) and
+LoopbackCookies (a cookie jar's policy, for locust's FastHttpUser) do what the browser does,
+for loopback only.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 
 _CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_LOOPBACK = {"127.0.0.1", "localhost", "localhost.local", "::1", "[::1]"}
+_LOOPBACK = {"127.0.0.1", "localhost", "localhost.local", "::1"}
+
+
+def _loopback(host: str) -> bool:
+    """Is `host` (a cookie's domain or a URL's host name) this machine?"""
+    return host in _LOOPBACK
+
+
+class LoopbackCookies(DefaultCookiePolicy):
+    def return_ok_secure(self, cookie: Cookie, request: Any) -> bool:
+        host = urlsplit(request.get_full_url()).hostname or ""
+        return _loopback(host) or super().return_ok_secure(cookie, request)
 
 
 class LoopbackSession(requests.Session):
@@ -22,7 +36,7 @@ class LoopbackSession(requests.Session):
         # requests copies the jar into one with the default policy for every request, so a
         # policy of our own would be ignored: the cookies themselves must say "not Secure".
         for cookie in self.cookies:
-            if cookie.domain in _LOOPBACK:
+            if _loopback(cookie.domain):
                 cookie.secure = False
         return super().prepare_request(request)
 
