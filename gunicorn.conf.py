@@ -22,8 +22,9 @@ timeout = 30
 accesslog = "-"
 # %(U)s is the path without its query string: our query strings can carry gateway session ids.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
-# Escapes control characters in every logged value, so a URL cannot forge or hide a line.
-logger_class = "web.accesslog.AccessLogger"
+# Escapes control characters in every access log value, so a URL cannot forge or hide a line,
+# and keeps query strings out of the error log too.
+logger_class = "web.gunicorn_log.PortalLogger"
 # gunicorn believes X-Forwarded-Proto (and so tells Django a request came over HTTPS) from
 # 127.0.0.1 by default, whoever is behind that address. Without our own proxy in front nobody
 # may say so. Behind it, gunicorn's own default applies: the proxy's addresses in

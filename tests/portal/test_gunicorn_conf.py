@@ -13,7 +13,7 @@ import pytest
 from gunicorn.config import Config
 
 from tests.harness.portal import ROOT, PortalServer, portal_env, prepare, start_portal
-from web.accesslog import escape_for_log
+from web.gunicorn_log import escape_for_log
 
 FORGED = '127.0.0.1 "GET /admin/ HTTP/1.1" 200 0 1ms'
 
@@ -44,10 +44,10 @@ def test_behind_our_proxy_gunicorn_trusts_loopback_or_the_proxy_named(monkeypatc
     assert config.forwarded_allow_ips == ["10.0.0.7"]
 
 
-def test_the_access_logger_is_ours(monkeypatch) -> None:
-    from web.accesslog import AccessLogger
+def test_the_logger_is_ours(monkeypatch) -> None:
+    from web.gunicorn_log import PortalLogger
 
-    assert _gunicorn_config(monkeypatch).logger_class is AccessLogger
+    assert _gunicorn_config(monkeypatch).logger_class is PortalLogger
 
 
 @pytest.mark.parametrize(
@@ -163,3 +163,14 @@ def test_a_client_cannot_claim_https_with_a_forwarded_header(production_portal) 
     status = _raw_request(production_portal, b"/login/", b"X-Forwarded-Proto: https")
     assert status == b"HTTP/1.1 301 Moved Permanently"
     assert _raw_request(production_portal, b"/login/", b"X-Forwarded-Ssl: on") == status
+
+
+def test_a_refused_request_leaves_its_query_string_out_of_the_error_log(production_portal) -> None:
+    mark = production_portal.log_size()
+
+    status = _raw_request(production_portal, b"/refused\x1b?t=media-jwt-secret&x=1")
+
+    assert status == b"HTTP/1.1 400 Bad Request"
+    written = _log_after(production_portal, mark, b"/refused")
+    assert b"/refused" in written
+    assert b"media-jwt-secret" not in written

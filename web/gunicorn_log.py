@@ -1,10 +1,14 @@
-"""gunicorn's access log, safe to read: nothing in a request can forge or hide a log line.
+"""gunicorn's logs, safe to read: nothing in a request can forge a line or leak a secret.
 
-gunicorn writes the path (`%(U)s`) after percent-decoding, so `/a%0d%0afake` would put a line
-break, and whatever follows it, into the log as if it were a line of its own; escape sequences
-could rewrite a terminal and Unicode controls reorder or split what a reader sees. Every value
-the access log format uses goes through `escape_for_log`. gunicorn.conf.py installs
-`AccessLogger`.
+- Access log: gunicorn writes the path (`%(U)s`) after percent-decoding, so `/a%0d%0afake`
+  would put a line break, and whatever follows it, into the log as if it were a line of its
+  own; escape sequences could rewrite a terminal and Unicode controls reorder or split what a
+  reader sees. Every value the access log format uses goes through `escape_for_log`.
+- Error log: gunicorn quotes the whole request line, query string included, when it refuses a
+  request or an exception escapes Django; our query strings carry secrets, so they are
+  redacted there as everywhere else (`web.logging`).
+
+gunicorn.conf.py installs `PortalLogger`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gunicorn.config import Config
 from gunicorn.glogging import Logger, SafeAtoms
+
+from web.logging import RedactQueryStrings
 
 # Escaped: C0 controls, DEL, C1 controls, and the Unicode format characters that break, hide or
 # reorder text on screen (line/paragraph separators, bidi overrides, zero-width characters).
@@ -69,5 +76,12 @@ class _EscapedAtoms(SafeAtoms):
         return escape_for_log(value) if isinstance(value, str) else value
 
 
-class AccessLogger(Logger):
+class PortalLogger(Logger):
     atoms_wrapper_class = _EscapedAtoms
+
+    def setup(self, cfg: Config) -> None:
+        super().setup(cfg)
+        # The error log's messages are gunicorn's own and repr() the request line, so they stay
+        # on one line; their query strings are the problem. (setup runs again on every SIGHUP.)
+        if not any(isinstance(f, RedactQueryStrings) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactQueryStrings())
