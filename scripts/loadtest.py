@@ -34,6 +34,7 @@ from typing import Any
 
 from tests.harness.portal import ROOT, PortalServer, portal_env, prepare, start_portal
 from tests.harness.processes import (
+    cpu_seconds,
     http_answers,
     rss_kib,
     spawn,
@@ -68,6 +69,7 @@ class MemorySample:
     at: float  # seconds since locust started
     phase: str
     rss_kib: dict[int, int]  # worker pid -> resident memory
+    cpu_seconds: dict[int, float]  # worker pid -> CPU time used so far
     load_average: float
 
 
@@ -170,7 +172,7 @@ def drive(portal: PortalServer, options: Options, workdir: Path) -> Run:
                 phase = boundaries.get(offset) or _phase(offset, options)
                 run.memory.append(_memory(portal, offset, phase))
                 print(f"  {offset:5.0f} s  {phase:<11} {_memory_line(run.memory[-1])}", flush=True)
-            locust.wait(timeout=options.soak + 120)
+            locust.wait(timeout=120)
         finally:
             stop(locust)
     if not samples_path.exists():
@@ -195,8 +197,14 @@ def _phase(offset: float, options: Options) -> str:
 
 
 def _memory(portal: PortalServer, offset: float, phase: str) -> MemorySample:
-    rss = {pid: kib for pid in portal.worker_pids() if (kib := rss_kib(pid)) is not None}
-    return MemorySample(at=offset, phase=phase, rss_kib=rss, load_average=os.getloadavg()[0])
+    pids = portal.worker_pids()
+    return MemorySample(
+        at=offset,
+        phase=phase,
+        rss_kib={pid: kib for pid in pids if (kib := rss_kib(pid)) is not None},
+        cpu_seconds={pid: cpu for pid in pids if (cpu := cpu_seconds(pid)) is not None},
+        load_average=os.getloadavg()[0],
+    )
 
 
 def _memory_line(sample: MemorySample) -> str:
@@ -223,6 +231,13 @@ def percentile(values: list[float], share: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _worker_cpu(run: Run, window: Window) -> float:
+    """CPU seconds both workers spent in `window` (from the samples at its edges)."""
+    start = min(run.memory, key=lambda m: abs(run.started + m.at - window.start))
+    end = min(run.memory, key=lambda m: abs(run.started + m.at - window.end))
+    return sum(cpu - start.cpu_seconds.get(pid, 0.0) for pid, cpu in end.cpu_seconds.items())
 
 
 def figures(run: Run, window: Window) -> dict[str, Any]:
@@ -252,6 +267,9 @@ def figures(run: Run, window: Window) -> dict[str, Any]:
         "upstream_calls_per_view": len(calls) / len(views) if views else math.nan,
         "upstream_500s_injected": injected,
         "upstream_calls_by_path": dict(Counter(_path_group(e["path"]) for e in calls)),
+        "worker_cpu_ms_per_request": _worker_cpu(run, window) * 1000 / len(inside)
+        if inside
+        else math.nan,
         "views_by_page": dict(Counter(s[1] for s in views)),
     }
 
@@ -300,6 +318,7 @@ def report(run: Run) -> str:
         ("upstream calls/view (goal <= 1.15)", lambda f: f"{f['upstream_calls_per_view']:.2f}"),
         ("upstream 500s injected", lambda f: f"{f['upstream_500s_injected']:,}"),
         ("sign-ins", lambda f: f"{f['sign_ins']:,}"),
+        ("worker CPU ms per request", lambda f: f"{f['worker_cpu_ms_per_request']:.1f}"),
     ]
     width = 36
     lines = [
