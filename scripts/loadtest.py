@@ -71,6 +71,9 @@ class MemorySample:
     rss_kib: dict[int, int]  # worker pid -> resident memory
     cpu_seconds: dict[int, float]  # worker pid -> CPU time used so far
     load_average: float
+    # CPU time used so far by the other processes on the machine's two cores: the sandbox,
+    # locust, Redis (PostgreSQL barely works: sessions are in Redis).
+    helper_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,8 +139,11 @@ def upstream_log(sandbox: Sandbox) -> list[dict[str, Any]]:
 # --- driving --------------------------------------------------------------------------------
 
 
-def drive(portal: PortalServer, options: Options, workdir: Path) -> Run:
-    """locust for the ramp, the load and the soak, sampling the workers' memory meanwhile."""
+def drive(portal: PortalServer, options: Options, workdir: Path, helpers: dict[str, int]) -> Run:
+    """locust for the ramp, the load and the soak, sampling the workers' memory meanwhile.
+
+    `helpers` names the pids of the other processes whose CPU time is worth knowing.
+    """
     samples_path = workdir / "samples.json"
     total = options.ramp + options.duration + options.soak
     command = [
@@ -154,7 +160,7 @@ def drive(portal: PortalServer, options: Options, workdir: Path) -> Run:
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOADTEST_SAMPLES": str(samples_path)}
     run = Run(options=options, started=time.time())
-    run.memory.append(_memory(portal, 0.0, "boot"))
+    run.memory.append(_memory(portal, 0.0, "boot", helpers))
     boundaries = {
         options.ramp: "load starts",
         options.ramp + options.duration: "soak starts",
@@ -164,13 +170,14 @@ def drive(portal: PortalServer, options: Options, workdir: Path) -> Run:
     with (workdir / "locust.log").open("wb") as log:
         locust = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         run.started = time.time()
+        helpers = {**helpers, "locust": locust.pid}
         try:
             for offset in schedule:
                 _sleep_until(run.started + offset, locust)
                 if locust.poll() is not None:
                     break
                 phase = boundaries.get(offset) or _phase(offset, options)
-                run.memory.append(_memory(portal, offset, phase))
+                run.memory.append(_memory(portal, offset, phase, helpers))
                 print(f"  {offset:5.0f} s  {phase:<11} {_memory_line(run.memory[-1])}", flush=True)
             locust.wait(timeout=120)
         finally:
@@ -196,7 +203,9 @@ def _phase(offset: float, options: Options) -> str:
     return "load" if offset < options.ramp + options.duration else "soak"
 
 
-def _memory(portal: PortalServer, offset: float, phase: str) -> MemorySample:
+def _memory(
+    portal: PortalServer, offset: float, phase: str, helpers: dict[str, int]
+) -> MemorySample:
     pids = portal.worker_pids()
     return MemorySample(
         at=offset,
@@ -204,6 +213,9 @@ def _memory(portal: PortalServer, offset: float, phase: str) -> MemorySample:
         rss_kib={pid: kib for pid in pids if (kib := rss_kib(pid)) is not None},
         cpu_seconds={pid: cpu for pid in pids if (cpu := cpu_seconds(pid)) is not None},
         load_average=os.getloadavg()[0],
+        helper_cpu_seconds={
+            name: cpu for name, pid in helpers.items() if (cpu := cpu_seconds(pid)) is not None
+        },
     )
 
 
@@ -233,11 +245,27 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _worker_cpu(run: Run, window: Window) -> float:
-    """CPU seconds both workers spent in `window` (from the samples at its edges)."""
+def _edges(run: Run, window: Window) -> tuple[MemorySample, MemorySample]:
+    """The samples taken at the start and the end of `window`."""
     start = min(run.memory, key=lambda m: abs(run.started + m.at - window.start))
     end = min(run.memory, key=lambda m: abs(run.started + m.at - window.end))
+    return start, end
+
+
+def _worker_cpu(run: Run, window: Window) -> float:
+    """CPU seconds both workers spent in `window`."""
+    start, end = _edges(run, window)
     return sum(cpu - start.cpu_seconds.get(pid, 0.0) for pid, cpu in end.cpu_seconds.items())
+
+
+def _cores(run: Run, window: Window) -> str:
+    """How many cores each process used on average in `window`: where the machine went."""
+    start, end = _edges(run, window)
+    used = {"workers": _worker_cpu(run, window)}
+    for name, cpu in end.helper_cpu_seconds.items():
+        if name in start.helper_cpu_seconds:
+            used[name] = cpu - start.helper_cpu_seconds[name]
+    return " ".join(f"{name} {seconds / window.seconds:.2f}" for name, seconds in used.items())
 
 
 def figures(run: Run, window: Window) -> dict[str, Any]:
@@ -270,6 +298,7 @@ def figures(run: Run, window: Window) -> dict[str, Any]:
         "worker_cpu_ms_per_request": _worker_cpu(run, window) * 1000 / len(inside)
         if inside
         else math.nan,
+        "cores_used": _cores(run, window),
         "views_by_page": dict(Counter(s[1] for s in views)),
     }
 
@@ -320,21 +349,22 @@ def report(run: Run) -> str:
         ("sign-ins", lambda f: f"{f['sign_ins']:,}"),
         ("worker CPU ms per request", lambda f: f"{f['worker_cpu_ms_per_request']:.1f}"),
     ]
-    width = 36
+    width, cell_width = 36, 22
     lines = [
         f"make loadtest: {options.users} members, {options.ramp:.0f} s ramp-up, "
         f"{options.duration} s load, {options.soak} s soak",
         f"portal: gunicorn 2 workers x 8 threads, Redis, PostgreSQL; upstream: sandbox, "
         f"{options.latency_ms} ms per API call, {options.fault_rate * 100:g} % of API calls 500",
         "",
-        f"{'':<{width}}" + "".join(f"{window.name:>18}" for window in cut),
+        f"{'':<{width}}" + "".join(f"{window.name:>{cell_width}}" for window in cut),
     ]
     for label, cell in rows:
-        lines.append(f"{label:<{width}}" + "".join(f"{cell(f):>18}" for f in results))
+        lines.append(f"{label:<{width}}" + "".join(f"{cell(f):>{cell_width}}" for f in results))
     for window, result in zip(cut, results, strict=True):
         lines.append(f"{window.name}: 5xx/no answer by page: {result['errors_by_page'] or 'none'}")
         lines.append(f"{window.name}: views by page: {result['views_by_page']}")
         lines.append(f"{window.name}: upstream calls by path: {result['upstream_calls_by_path']}")
+        lines.append(f"{window.name}: cores used: {result['cores_used']}")
     lines += ["", *memory_table(run), "", "RSS every 30 s (MiB per worker; 1-minute load average):"]
     lines += [f"  {m.at:5.0f} s  {m.phase:<11} {_memory_line(m)}" for m in run.memory]
     return "\n".join(lines)
@@ -386,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         portal = start_portal(env, workdir / "gunicorn.log")
         servers.callback(portal.stop)
         print(f"Driving {portal.url} with locust; memory every {SAMPLE_EVERY:.0f} s:", flush=True)
-        run = drive(portal, options, workdir)
+        helpers = {"sandbox": sandbox.process.pid, "redis": redis.process.pid}
+        run = drive(portal, options, workdir, helpers)
         run.upstream = upstream_log(sandbox)
     text = report(run)
     (workdir / "report.txt").write_text(text + "\n")
