@@ -65,7 +65,9 @@ class Options:
 
 
 @dataclass
-class MemorySample:
+class Snapshot:
+    """What the workers (and the processes around them) looked like at one moment."""
+
     at: float  # seconds since locust started
     phase: str
     rss_kib: dict[int, int]  # worker pid -> resident memory
@@ -80,7 +82,7 @@ class MemorySample:
 class Run:
     options: Options
     started: float  # epoch seconds when locust started
-    memory: list[MemorySample] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
     samples: list[list[Any]] = field(default_factory=list)  # see scripts/locustfile.py
     upstream: list[dict[str, Any]] = field(default_factory=list)  # the sandbox's request log
 
@@ -140,7 +142,7 @@ def upstream_log(sandbox: Sandbox) -> list[dict[str, Any]]:
 
 
 def drive(portal: PortalServer, options: Options, workdir: Path, helpers: dict[str, int]) -> Run:
-    """locust for the ramp, the load and the soak, sampling the workers' memory meanwhile.
+    """locust for the ramp, the load and the soak, taking snapshots of the workers meanwhile.
 
     `helpers` names the pids of the other processes whose CPU time is worth knowing.
     """
@@ -160,7 +162,7 @@ def drive(portal: PortalServer, options: Options, workdir: Path, helpers: dict[s
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOADTEST_SAMPLES": str(samples_path)}
     run = Run(options=options, started=time.time())
-    run.memory.append(_memory(portal, 0.0, "boot", helpers))
+    run.snapshots.append(_snapshot(portal, 0.0, "boot", helpers))
     boundaries = {
         options.ramp: "load starts",
         options.ramp + options.duration: "soak starts",
@@ -177,8 +179,9 @@ def drive(portal: PortalServer, options: Options, workdir: Path, helpers: dict[s
                 if locust.poll() is not None:
                     break
                 phase = boundaries.get(offset) or _phase(offset, options)
-                run.memory.append(_memory(portal, offset, phase, helpers))
-                print(f"  {offset:5.0f} s  {phase:<11} {_memory_line(run.memory[-1])}", flush=True)
+                snapshot = _snapshot(portal, offset, phase, helpers)
+                run.snapshots.append(snapshot)
+                print(f"  {offset:5.0f} s  {phase:<11} {_snapshot_line(snapshot)}", flush=True)
             locust.wait(timeout=120)
         finally:
             stop(locust)
@@ -203,11 +206,9 @@ def _phase(offset: float, options: Options) -> str:
     return "load" if offset < options.ramp + options.duration else "soak"
 
 
-def _memory(
-    portal: PortalServer, offset: float, phase: str, helpers: dict[str, int]
-) -> MemorySample:
+def _snapshot(portal: PortalServer, offset: float, phase: str, helpers: dict[str, int]) -> Snapshot:
     pids = portal.worker_pids()
-    return MemorySample(
+    return Snapshot(
         at=offset,
         phase=phase,
         rss_kib={pid: kib for pid in pids if (kib := rss_kib(pid)) is not None},
@@ -219,7 +220,7 @@ def _memory(
     )
 
 
-def _memory_line(sample: MemorySample) -> str:
+def _snapshot_line(sample: Snapshot) -> str:
     workers = "  ".join(f"{kib / 1024:6.1f} MiB" for _, kib in sorted(sample.rss_kib.items()))
     return f"RSS {workers}   load {sample.load_average:.1f}"
 
@@ -245,10 +246,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _edges(run: Run, window: Window) -> tuple[MemorySample, MemorySample]:
+def _edges(run: Run, window: Window) -> tuple[Snapshot, Snapshot]:
     """The samples taken at the start and the end of `window`."""
-    start = min(run.memory, key=lambda m: abs(run.started + m.at - window.start))
-    end = min(run.memory, key=lambda m: abs(run.started + m.at - window.end))
+    start = min(run.snapshots, key=lambda m: abs(run.started + m.at - window.start))
+    end = min(run.snapshots, key=lambda m: abs(run.started + m.at - window.end))
     return start, end
 
 
@@ -309,8 +310,8 @@ def _path_group(path: str) -> str:
 
 
 def memory_table(run: Run) -> list[str]:
-    before = next((m for m in run.memory if m.phase == "soak starts"), None)
-    boot, last = run.memory[0], run.memory[-1]
+    before = next((m for m in run.snapshots if m.phase == "soak starts"), None)
+    boot, last = run.snapshots[0], run.snapshots[-1]
     lines = ["RSS per worker (MiB)   pid       boot   soak start   end      soak growth"]
     for pid in sorted(last.rss_kib):
         start = before.rss_kib.get(pid) if before else None
@@ -366,7 +367,7 @@ def report(run: Run) -> str:
         lines.append(f"{window.name}: upstream calls by path: {result['upstream_calls_by_path']}")
         lines.append(f"{window.name}: cores used: {result['cores_used']}")
     lines += ["", *memory_table(run), "", "RSS every 30 s (MiB per worker; 1-minute load average):"]
-    lines += [f"  {m.at:5.0f} s  {m.phase:<11} {_memory_line(m)}" for m in run.memory]
+    lines += [f"  {m.at:5.0f} s  {m.phase:<11} {_snapshot_line(m)}" for m in run.snapshots]
     return "\n".join(lines)
 
 
@@ -421,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
         run.upstream = upstream_log(sandbox)
     text = report(run)
     (workdir / "report.txt").write_text(text + "\n")
-    (workdir / "memory.json").write_text(json.dumps([asdict(m) for m in run.memory], indent=1))
+    snapshots = [asdict(snapshot) for snapshot in run.snapshots]
+    (workdir / "snapshots.json").write_text(json.dumps(snapshots, indent=1))
     print("\n" + text)
     return 0
 

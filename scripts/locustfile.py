@@ -37,6 +37,8 @@ PEOPLE = itertools.cycle(
 # The pages a member views (sign-in steps are counted, but are not views).
 PAGES = ("dashboard", "my invoices", "page turn", "pdf click")
 SIGN_IN = "sign in"
+# What htmx sends for the Paid group's "Next" link: the portal answers with that group alone.
+PAGE_TURN_HEADERS = {"HX-Request": "true", "HX-Target": "paid-group"}
 _PDF_LINK = re.compile(r'href="(/invoices/\d+/pdf/)"')
 # Every "Nexudus is unavailable" message of the portal starts so.
 _DEGRADED = "We could not"
@@ -89,7 +91,7 @@ class Member(FastHttpUser):
         self.wait()
         invoices = self._view("my invoices", "/invoices/")
         self.wait()
-        self._view("page turn", "/invoices/?paid_page=2", headers={"HX-Request": "true"})
+        self._view("page turn", "/invoices/?paid_page=2", headers=PAGE_TURN_HEADERS)
         links = _PDF_LINK.findall(invoices.text or "") if invoices.status_code == 200 else []
         if links:
             self.wait()
