@@ -58,6 +58,8 @@ class Options:
     spawn_rate: float
     latency_ms: int
     fault_rate: float
+    # gunicorn.conf.py's default unless GUNICORN_THREADS says otherwise, as in production.
+    threads: int
 
     @property
     def ramp(self) -> float:
@@ -354,7 +356,8 @@ def report(run: Run) -> str:
     lines = [
         f"make loadtest: {options.users} members, {options.ramp:.0f} s ramp-up, "
         f"{options.duration} s load, {options.soak} s soak",
-        f"portal: gunicorn 2 workers x 8 threads, Redis, PostgreSQL; upstream: sandbox, "
+        f"portal: gunicorn 2 workers x {options.threads} threads, Redis, PostgreSQL; "
+        "upstream: sandbox, "
         f"{options.latency_ms} ms per API call, {options.fault_rate * 100:g} % of API calls 500",
         "",
         f"{'':<{width}}" + "".join(f"{window.name:>{cell_width}}" for window in cut),
@@ -392,6 +395,7 @@ def parse(argv: list[str] | None) -> Options:
         spawn_rate=args.spawn_rate,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
+        threads=int(os.environ.get("GUNICORN_THREADS", "8")),
     )
 
 
@@ -412,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             database_url=postgres.url,
             redis_url=redis.url,
             workers=2,
+            threads=options.threads,
         )
         prepare(env, collect_static=True)
         portal = start_portal(env, workdir / "gunicorn.log")
