@@ -12,10 +12,11 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 export PORT ?= 8000
 export SANDBOX_PORT ?= 8001
 
-.PHONY: run test lint format sandbox clean browser-tools screenshots bench
+.PHONY: run test lint format sandbox clean browser-tools services screenshots bench loadtest
 
-# Debian packages the browser gate needs; installed only when missing (CI runs as root).
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+# Debian packages the suite needs, installed only when missing (CI runs as root). The script
+# waits for apt's locks rather than failing when another apt-get or dpkg is running.
+APT_INSTALL := scripts/apt-install.sh
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,18 +37,33 @@ run: $(RUN_STAMP)
 	VENV=$(VENV) scripts/run.sh
 
 node_modules/.installed: package.json package-lock.json
-	command -v npm >/dev/null || { apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+	command -v npm >/dev/null || $(APT_INSTALL) nodejs npm
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## browser-tools: Chromium (Debian), a JRE for vnu, and axe-core + vnu from npm.
 browser-tools: node_modules/.installed
-	@command -v chromium >/dev/null || { apt-get update -qq && $(APT_INSTALL) chromium; }
-	@command -v java >/dev/null || { apt-get update -qq && $(APT_INSTALL) default-jre-headless; }
+	@$(APT_INSTALL) $$(command -v chromium >/dev/null || echo chromium) \
+	  $$(command -v java >/dev/null || echo default-jre-headless)
 
-## make test: lint, then the whole suite (unit, integration and browser tests).
-test: lint browser-tools
+## services: Debian's Redis and PostgreSQL. Nothing runs them as system services for us: the
+## tests (and make loadtest) start their own, on free ports, with data in temporary folders.
+services:
+	@$(APT_INSTALL) $$(command -v redis-server >/dev/null || echo redis-server) \
+	  $$(ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgresql)
+
+## make test: lint, then the whole suite (unit, integration, two workers on Redis and
+## PostgreSQL, and browser tests).
+test: lint browser-tools services
 	$(BIN)/python -m pytest
+
+## make loadtest: production's shape (gunicorn, 2 workers, Redis, PostgreSQL) over a slow, flaky
+## sandbox: USERS members for DURATION seconds, then SOAK more seconds watching memory.
+USERS ?= 200
+DURATION ?= 60
+SOAK ?= 120
+loadtest: $(DEV_STAMP) services
+	$(BIN)/python -m scripts.loadtest --users $(USERS) --duration $(DURATION) --soak $(SOAK)
 
 ## make screenshots: every staff-preview state at 1280 px and 375 px, into screenshots/.
 screenshots: $(DEV_STAMP) browser-tools

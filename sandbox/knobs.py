@@ -6,6 +6,7 @@ benchmarks) use the environment or POST /_sandbox/knobs (`sandbox.control`).
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ ENV_KNOBS = {
     "SANDBOX_FAULT": "fault",
     "SANDBOX_FAULT_PATH": "fault_path_prefix",
     "SANDBOX_FAULT_TIMES": "fault_times",
+    "SANDBOX_FAULT_RATE": "fault_rate",
     "SANDBOX_TRICKLE_INTERVAL_MS": "trickle_interval_ms",
     "SANDBOX_ACCESS_TOKEN_LIFETIME": "access_token_lifetime",
     "SANDBOX_INVOICES_VIEWABLE": "invoices_viewable",
@@ -64,6 +66,9 @@ class Knobs:
     - `fault`: None or one of FAULTS; applies to paths starting with `fault_path_prefix`.
     - `fault_times`: None = fault forever; N = fault the next N matching requests, then the
       fault switches itself off ("fail once, then succeed").
+    - `fault_rate`: the share of matching requests that fault, each drawn at random (1.0, the
+      default, = every one). A load test's "5 % of calls fail" is 0.05: unlike `fault_times`,
+      the failures land independently, not in a run. `fault_times` counts only those that do.
     - `trickle_interval_ms`: milliseconds between bytes for the "trickle" fault.
     - `huge_bytes`: body size of the "huge" fault.
     - `access_token_lifetime`: seconds an access token lives (`expires_in`).
@@ -82,6 +87,7 @@ class Knobs:
     fault: str | None = None
     fault_path_prefix: str = "/api/"
     fault_times: int | None = None
+    fault_rate: float = 1.0
     trickle_interval_ms: float = 1000.0
     huge_bytes: int = 50 * 1024 * 1024
     access_token_lifetime: int = 86400
@@ -93,6 +99,7 @@ class Knobs:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     def update(self, **values: Any) -> None:
         """Set knobs by name, checking names and values (raises ValueError on a bad one)."""
@@ -125,6 +132,8 @@ class Knobs:
         """The fault to inject for this request, counting down `fault_times`."""
         with self._lock:
             if not self.fault or not path.startswith(self.fault_path_prefix):
+                return None
+            if self.fault_rate < 1 and self._random.random() >= self.fault_rate:
                 return None
             fault = self.fault
             if self.fault_times is not None:
@@ -176,6 +185,13 @@ def _fault_times(name: str, value: Any) -> int | None:
 
 def _text(name: str, value: Any) -> str:
     return str(value)
+
+
+def _share(name: str, value: Any) -> float:
+    rate = float(value)
+    if not 0 <= rate <= 1:
+        raise ValueError(f"{name} is a share of requests, from 0 to 1")
+    return rate
 
 
 def _milliseconds(name: str, value: Any) -> float:
@@ -238,6 +254,7 @@ _COERCE: dict[str, Callable[[str, Any], Any]] = {
     "fault": _fault,
     "fault_times": _fault_times,
     "fault_path_prefix": _text,
+    "fault_rate": _share,
     "latency_ms": _milliseconds,
     "trickle_interval_ms": _milliseconds,
     "invoices_viewable": _boolean,

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from sandbox.server import RunningSandbox, start_in_thread
+from tests.harness.services import PostgresServer, RedisServer, start_postgres, start_redis
 
 DEMO_PASSWORD = "demo-pass-1"
 DEMO_TOTP = "123456"
@@ -28,6 +29,22 @@ def collected_static(django_db_blocker) -> None:
 
     with django_db_blocker.unblock():
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis of our own (Debian's redis-server) on a free port, for this test run."""
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL of our own (Debian's) on a free port, its data in a temporary folder."""
+    server = start_postgres()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from playwright.sync_api import (
 )
 
 from sandbox.server import RunningSandbox, start_in_thread
+from tests.harness.processes import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -48,26 +49,6 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up in {timeout} s")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +112,7 @@ def portal_server(
         )
     server = PortalServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     try:
-        wait_for(f"{server.url}/healthz")
+        wait_for_http(f"{server.url}/healthz")
         yield server
     finally:
         process.terminate()

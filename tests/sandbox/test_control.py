@@ -26,6 +26,9 @@ PROFILES = "/api/public/coworkers/profiles"
         {"primary_color": "blue"},
         {"portal_url": "127.0.0.1:8000"},
         {"webhook_url": "file:///etc/passwd"},
+        {"fault_rate": 1.5},
+        {"fault_rate": -0.1},
+        {"fault_rate": "often"},
     ],
 )
 def test_it_refuses_bad_knob_values(values: dict) -> None:
@@ -50,6 +53,7 @@ def test_it_reads_knobs_from_the_environment() -> None:
             "SANDBOX_FAULT_PATH": "/api/public/billing/",
             "SANDBOX_FAULT_TIMES": "2",
             "SANDBOX_TRICKLE_INTERVAL_MS": "20",
+            "SANDBOX_FAULT_RATE": "0.05",
             "SANDBOX_FAULT_UNRELATED": "x",
         }
     )
@@ -58,6 +62,7 @@ def test_it_reads_knobs_from_the_environment() -> None:
     assert knobs.fault == "429"
     assert knobs.fault_path_prefix == "/api/public/billing/"
     assert knobs.fault_times == 2
+    assert knobs.fault_rate == 0.05
     assert Knobs.from_env({"SANDBOX_FAULT": ""}).fault is None
     with pytest.raises(ValueError):
         Knobs.from_env({"SANDBOX_FAULT": "sometimes"})

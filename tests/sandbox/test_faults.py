@@ -148,6 +148,32 @@ def test_it_faults_forever_without_fault_times(
     assert {client.get(LIST, headers=member.headers).status_code for _ in range(5)} == {500}
 
 
+def test_it_faults_a_share_of_matching_requests_at_random() -> None:
+    knobs = Knobs()
+    knobs.update(fault="500", fault_rate=0.05)
+    faults = [knobs.take_fault(LIST) for _ in range(20_000)]
+    # 1,000 expected; the bounds are more than six standard deviations away.
+    assert 800 < faults.count("500") < 1200
+    assert set(faults) == {"500", None}
+
+
+def test_a_fault_rate_uses_up_fault_times_only_when_it_faults() -> None:
+    knobs = Knobs()
+    knobs.update(fault="503", fault_rate=0.5, fault_times=3)
+    faults = [knobs.take_fault(LIST) for _ in range(200)]
+    assert faults.count("503") == 3
+    assert knobs.fault is None
+
+
+def test_a_fault_rate_of_zero_never_faults_and_one_always_does(
+    client: Client, app: SandboxApp, member: SignedIn
+) -> None:
+    app.knobs.update(fault="500", fault_rate=0)
+    assert {client.get(LIST, headers=member.headers).status_code for _ in range(20)} == {200}
+    app.knobs.update(fault_rate=1)
+    assert {client.get(LIST, headers=member.headers).status_code for _ in range(20)} == {500}
+
+
 def test_it_knows_every_documented_fault() -> None:
     assert {
         "500",
