@@ -61,7 +61,11 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     if request.method == "POST":
         return _register(request, purchase)
     member = request.member  # type: ignore[attr-defined]
-    page = landing_page(request.nexudus, purchase, member=member)  # type: ignore[attr-defined]
+    nexudus = request.nexudus  # type: ignore[attr-defined]
+    if nexudus.copies is not None:
+        # A signed-in member back from paying: what they owe has just changed.
+        nexudus.copies.forget_fresh()
+    page = landing_page(nexudus, purchase, member=member)
     return render_page(request, page)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from invoices import status
+from invoices import kept, status
 from invoices.rows import MEMBER_LINKS, DocumentLinks, RowBuilder
 from invoices.switches import InvoiceSwitches, invoice_switches
 from nexudus import NexudusError, NotFound, Unauthorized
@@ -79,14 +79,19 @@ def invoice_detail_page(
     *,
     links: DocumentLinks = MEMBER_LINKS,
     switches: InvoiceSwitches | None = None,
+    time_zone: str | None = None,
 ) -> Page:
     """The invoice page. Raises InvoiceNotFound for someone else's invoice, a junk id or a
-    draft (the API does not show drafts by id)."""
+    draft (the API does not show drafts by id). When Nexudus fails, the last good copy."""
     switches = switches or invoice_switches(nexudus)
     if not switches.view:
         return Page("invoices/not_shown.html", {})
     try:
-        invoice = nexudus.get_invoice(invoice_id, fields=DETAIL_FIELDS)
+        invoice, staleness = kept.fetched(
+            nexudus,
+            f"invoice:{invoice_id}",
+            lambda: nexudus.get_invoice(invoice_id, fields=DETAIL_FIELDS),
+        )
     except (NotFound, Unauthorized) as error:
         raise InvoiceNotFound from error
     except NexudusError:
@@ -109,6 +114,7 @@ def invoice_detail_page(
         "can_print": switches.print,
         # Paying online off (the operator's switch, or no pay page set): say how to pay.
         "instructions": _instructions() if unpaid and not row.pay_href else "",
+        "stale_notice": staleness.notice(culture, time_zone, one=True) if staleness else "",
     }
     return Page("invoices/detail.html", context)
 

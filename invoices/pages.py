@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from invoices import kept
 from invoices.ledger import ROW_FIELDS, Ledger, fetch_ledger, ledger_after, unpaid_query
 from invoices.paging import (
     GROUPS,
@@ -106,6 +107,7 @@ def invoice_list_page(
     target: str | None = None,
     links: DocumentLinks = MEMBER_LINKS,
     switches: InvoiceSwitches | None = None,
+    time_zone: str | None = None,
 ) -> Page:
     """My Invoices, or the fragment htmx asked for (`target`: one group, or both).
     `switches` are the operator's (asked of Nexudus when not given: previews give theirs)."""
@@ -113,10 +115,11 @@ def invoice_list_page(
     if not switches.view:
         return Page("invoices/not_shown.html", {})
     wanted = [group for group in GROUPS if group.target == target] or list(GROUPS)
-    ledger, paid = _fetch(nexudus, options, wanted)
+    ledger, paid, staleness = _fetch(nexudus, options, wanted)
     if isinstance(paid, InvoicePage) and paid.total_pages and paid.page > paid.total_pages:
         # Past the end: answer with the last page, and say its address.
-        paid = _one(nexudus, paid_query(options, page=paid.total_pages))
+        paid, paid_staleness = _one(nexudus, paid_query(options, page=paid.total_pages))
+        staleness = kept.oldest(staleness, paid_staleness)
     options = _clamped(options, ledger, paid)
     shown = [*(_invoices_of(ledger)), *(paid.invoices if isinstance(paid, InvoicePage) else ())]
     builder = RowBuilder(today, culture, links, switches, show_location=several_locations(shown))
@@ -138,12 +141,14 @@ def invoice_list_page(
         "links": links,
         "credit_notes_url": replace(options, credit_notes=not options.credit_notes).url(),
         "retry_url": options.url(),
+        "stale_notice": staleness.notice(culture, time_zone) if staleness else "",
     }
     url = options.url()
     if target is not None and len(wanted) == 1:
         view = to_pay if wanted == [TO_PAY] else paid_view
         template = "to_pay.html" if wanted == [TO_PAY] else "paid.html"
-        return Page(f"invoices/includes/{template}", {**context, "view": view}, url=url)
+        page_context = {**context, "view": view, "single_group": True}
+        return Page(f"invoices/includes/{template}", page_context, url=url)
     if target == GROUPS_TARGET:
         return Page("invoices/includes/groups.html", context, url=url)
     return Page("invoices/list.html", context, url=url)
@@ -151,20 +156,41 @@ def invoice_list_page(
 
 def _fetch(
     nexudus: Any, options: ListOptions, wanted: list[Group]
-) -> tuple[Ledger | NexudusError | None, InvoicePage | NexudusError | None]:
-    """The groups' first calls side by side: the page costs about one upstream round trip."""
+) -> tuple[Ledger | NexudusError | None, InvoicePage | NexudusError | None, kept.Staleness | None]:
+    """The groups' first calls side by side: the page costs about one upstream round trip.
+    The unpaid set comes from a webhook-vouched copy when there is one; an answer Nexudus
+    fails to give comes from the last good copy, and the page says as of when."""
+    fresh = kept.fresh_ledger(nexudus) if TO_PAY in wanted else None
+    query = paid_query(options) if PAID in wanted else None
     queries = []
-    if TO_PAY in wanted:
+    if TO_PAY in wanted and fresh is None:
         queries.append(unpaid_query(1))
-    if PAID in wanted:
-        queries.append(paid_query(options))
+    if query is not None:
+        queries.append(query)
     results = list(nexudus.list_invoices_each(queries))
-    ledger: Ledger | NexudusError | None = None
-    if TO_PAY in wanted:
+    ledger: Ledger | NexudusError | None = fresh
+    ledger_staleness = paid_staleness = None
+    if TO_PAY in wanted and fresh is None:
         first = results.pop(0)
         ledger = first if isinstance(first, NexudusError) else _ledger(nexudus, first)
-    paid = results.pop(0) if PAID in wanted else None
-    return ledger, paid
+        ledger, ledger_staleness = _kept_or_stale(nexudus, kept.LEDGER, ledger)
+    paid = results.pop(0) if query is not None else None
+    if query is not None:
+        paid, paid_staleness = _kept_or_stale(nexudus, _paid_name(query), paid)
+    return ledger, paid, kept.oldest(ledger_staleness, paid_staleness)
+
+
+def _paid_name(query: InvoiceQuery) -> str:
+    return f"paid:{query!r}"
+
+
+def _kept_or_stale(nexudus: Any, name: str, answer: Any) -> tuple[Any, kept.Staleness | None]:
+    """Keep a good answer; stand in for a failed one with the last good copy, if any."""
+    if isinstance(answer, NexudusError):
+        standing_in = kept.stale(nexudus, name, answer)
+        return standing_in if standing_in is not None else (answer, None)
+    kept.keep(nexudus, name, answer)
+    return answer, None
 
 
 def _invoices_of(ledger: Ledger | NexudusError | None) -> tuple[Any, ...]:
@@ -180,11 +206,14 @@ def _ledger(nexudus: Any, first: InvoicePage) -> Ledger | NexudusError:
         return error
 
 
-def _one(nexudus: Any, query: InvoiceQuery) -> InvoicePage | NexudusError:
+def _one(
+    nexudus: Any, query: InvoiceQuery
+) -> tuple[InvoicePage | NexudusError, kept.Staleness | None]:
     try:
-        return nexudus.list_invoices(query)
+        answer: InvoicePage | NexudusError = nexudus.list_invoices(query)
     except NexudusError as error:
-        return error
+        answer = error
+    return _kept_or_stale(nexudus, _paid_name(query), answer)
 
 
 def _clamped(options: ListOptions, ledger: Ledger | NexudusError | None, paid: Any) -> ListOptions:
@@ -244,19 +273,25 @@ def unpaid_panel(
     culture: str | None = None,
     links: DocumentLinks = MEMBER_LINKS,
     switches: InvoiceSwitches | None = None,
+    time_zone: str | None = None,
     **_options: Any,
 ) -> dict[str, Any]:
-    """The dashboard's panel: the same ledger as My Invoices, so the counts always agree."""
+    """The dashboard's panel: the same ledger as My Invoices, so the counts always agree.
+    With webhooks on, a repeat view answers from the member's fresh copy: no upstream call."""
     switches = switches or invoice_switches(nexudus)
     if not switches.view:
         return {"hidden": True}
-    try:
-        ledger = fetch_ledger(nexudus)
-    except NexudusError:
-        return {"failed": True}
+    ledger = kept.fresh_ledger(nexudus)
+    staleness = None
+    if ledger is None:
+        try:
+            ledger, staleness = kept.fetched(nexudus, kept.LEDGER, lambda: fetch_ledger(nexudus))
+        except NexudusError:
+            return {"failed": True}
     builder = RowBuilder(today, culture, links, switches, show_location=False)
     return {
         "failed": False,
+        "stale_notice": staleness.notice(culture, time_zone) if staleness else "",
         "count": ledger.count,
         "count_text": ngettext(
             "%(count)s invoice to pay", "%(count)s invoices to pay", ledger.count

@@ -11,24 +11,36 @@ from invoices.pages import invoice_list_page
 from invoices.paging import ListOptions
 from invoices.switches import ALL_ON, InvoiceSwitches
 from preview.registry import State, register, register_page
-from preview.samples import PEOPLE, SampleClient, SampleLinks
+from preview.samples import PEOPLE, SampleClient, SampleLinks, stale_copies
 from web.formatting import location_today
 from web.pages import Page
 
 
-def _invoices(person: str, query: str = "", *, down: bool = False):
+def _invoices(person: str, query: str = "", *, down: bool = False, stale: bool = False):
     def build() -> Page:
         home = PEOPLE[person].home
         options = ListOptions.from_query(QueryDict(query))
-        client = SampleClient(person, down=down)
         today = location_today(home.time_zone)
-        return invoice_list_page(client, options, today, home.culture, links=SampleLinks(person))
+        links = SampleLinks(person)
+        copies = stale_copies() if stale else None
+
+        def page(client: SampleClient) -> Page:
+            return invoice_list_page(
+                client, options, today, home.culture, links=links, time_zone=home.time_zone
+            )
+
+        if copies is not None:
+            page(SampleClient(person, copies=copies))  # the earlier visit that kept its data
+        return page(SampleClient(person, down=down or stale, copies=copies))
 
     return build
 
 
-def _state(key: str, label: str, person: str, query: str = "", *, down: bool = False) -> State:
-    return State("invoices", key, label, _invoices(person, query, down=down), person, "/invoices/")
+def _state(
+    key: str, label: str, person: str, query: str = "", *, down: bool = False, stale: bool = False
+) -> State:
+    build = _invoices(person, query, down=down, stale=stale)
+    return State("invoices", key, label, build, person, "/invoices/")
 
 
 register_page("invoices", "My invoices", 20)
@@ -38,25 +50,40 @@ register(_state("two-currencies", "Two currencies", "ada"))
 register(_state("credit-notes", "Credit notes and drafts", "ada", "credit_notes=1"))
 register(_state("long-history", "Page 3 of a long history", "busy", "paid_page=3"))
 register(_state("nexudus-down", "Nexudus down", "ada", down=True))
+register(_state("stale", "Nexudus down, last good data", "ada", stale=True))
 
 
-def _detail(invoice_id: int, switches: InvoiceSwitches = ALL_ON):
+def _detail(invoice_id: int, switches: InvoiceSwitches = ALL_ON, *, stale: bool = False):
     def build() -> Page:
         home = PEOPLE["ada"].home
         today = location_today(home.time_zone)
-        client = SampleClient("ada")
         links = SampleLinks("ada")
-        return invoice_detail_page(
-            client, invoice_id, today, home.culture, links=links, switches=switches
-        )
+        copies = stale_copies() if stale else None
+
+        def page(client: SampleClient) -> Page:
+            return invoice_detail_page(
+                client,
+                invoice_id,
+                today,
+                home.culture,
+                links=links,
+                switches=switches,
+                time_zone=home.time_zone,
+            )
+
+        if copies is not None:
+            page(SampleClient("ada", copies=copies))  # the earlier visit that kept its data
+        return page(SampleClient("ada", down=stale, copies=copies))
 
     return build
 
 
-def _detail_state(key: str, label: str, invoice_id: int, **switches: bool) -> State:
+def _detail_state(
+    key: str, label: str, invoice_id: int, *, stale: bool = False, **switches: bool
+) -> State:
     chosen = replace(ALL_ON, **switches)
     path = f"/invoices/{invoice_id}/"
-    return State("invoice", key, label, _detail(invoice_id, chosen), "ada", path)
+    return State("invoice", key, label, _detail(invoice_id, chosen, stale=stale), "ada", path)
 
 
 register_page("invoice", "One invoice", 25)
@@ -64,3 +91,4 @@ register(_detail_state("typical", "Unpaid, with Pay", 30001))
 register(_detail_state("credit-note", "A credit note", 30015))
 register(_detail_state("many-lines", "Many lines, tax and a discount, paid", 30009))
 register(_detail_state("payment-instructions", "Paying online off: how to pay", 30002, pay=False))
+register(_detail_state("stale", "Nexudus down, last good data", 30001, stale=True))

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -19,7 +21,7 @@ from invoices.detail import InvoiceNotFound, invoice_detail_page
 from invoices.pages import invoice_list_page
 from invoices.paging import ListOptions
 from invoices.switches import invoice_switches
-from nexudus import NexudusError, NotFound, Unauthorized, links
+from nexudus import NexudusError, NotFound, Unauthorized, copies, links, webhooks
 from web.formatting import location_today
 from web.headers import secret_page
 from web.pages import render_page
@@ -45,6 +47,11 @@ def _today_and_culture(request: HttpRequest) -> tuple[date, str | None]:
     return today, location.language_culture if location else None
 
 
+def _time_zone(request: HttpRequest) -> str | None:
+    location = request.location  # type: ignore[attr-defined]
+    return location.time_zone if location else None
+
+
 @require_safe
 @vary_on_headers("HX-Request")
 def invoice_list(request: HttpRequest) -> HttpResponse:
@@ -55,6 +62,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         options,
         *_today_and_culture(request),
         target=htmx.target if htmx else None,
+        time_zone=_time_zone(request),
     )
     if page.url is not None and (options.corrected or page.url != options.url()):
         # The address asked for a page that is not there: say which one this is.
@@ -72,6 +80,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             request.nexudus,  # type: ignore[attr-defined]
             invoice_id,
             *_today_and_culture(request),
+            time_zone=_time_zone(request),
         )
     except InvoiceNotFound as error:
         logger.warning("invoice refused: not found for this member")
@@ -112,6 +121,9 @@ def invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
         logger.error("pay refused: NEXUDUS_PAY_URL leads to an untrusted host")
         return redirect("invoices:detail", invoice_id)
     logger.info("member sent to pay an invoice")
+    if nexudus.copies is not None:
+        # What they owe is about to change: their next page asks Nexudus, webhook or not.
+        nexudus.copies.forget_fresh()
     return HttpResponseRedirect(url)
 
 
@@ -177,3 +189,38 @@ def _unavailable(request: HttpRequest, template: str, invoice_id: int) -> HttpRe
     response = render(request, template, {"invoice_id": invoice_id}, status=503)
     response["Retry-After"] = "30"
     return response
+
+
+@csrf_exempt  # Nexudus signs its webhooks; it cannot hold a CSRF token
+@login_not_required
+@require_POST
+@sensitive_variables("secret")
+def nexudus_webhook(request: HttpRequest) -> HttpResponse:
+    """A signed Nexudus invoice webhook: the members it names get no fresh copy until their
+    pages ask Nexudus again. 403 unsigned or mis-signed, 400 oversized or malformed."""
+    secret = settings.NEXUDUS_WEBHOOK_SECRET
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > webhooks.MAX_BODY_BYTES:
+        return _webhook_refused(webhooks.Refused(400, "too large"))
+    try:
+        change = webhooks.read_change(
+            request.body, request.headers.get(webhooks.SIGNATURE_HEADER), secret
+        )
+    except webhooks.Refused as refused:
+        return _webhook_refused(refused)
+    if change.coworker_ids:
+        for coworker_id in change.coworker_ids:
+            copies.touch(settings.NEXUDUS_BASE_URL, coworker_id)
+    else:
+        copies.touch_everyone()
+    logger.info(
+        "webhook: %d record(s), %d member(s) touched", change.records, len(change.coworker_ids)
+    )
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
+
+
+def _webhook_refused(refused: webhooks.Refused) -> HttpResponse:
+    logger.warning("webhook refused: %s", refused.reason)
+    return HttpResponse(
+        f"{refused.reason}\n", status=refused.status, content_type="text/plain; charset=utf-8"
+    )

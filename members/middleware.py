@@ -37,6 +37,7 @@ class MemberMiddleware:
             default_api(),
             SessionTokenStore(request.session),
             identity=member.identity if member else None,
+            coworker_id=member.coworker_id if member else None,
         )
         response = self.get_response(request)
         if request.member is not None:  # type: ignore[attr-defined]

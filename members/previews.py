@@ -5,17 +5,23 @@ from __future__ import annotations
 from members.pages import dashboard_page, refusal_page, sign_in_page
 from nexudus import InvalidCredentials, MustResetPassword, NexudusError, Unavailable
 from preview.registry import State, register, register_page
-from preview.samples import PEOPLE, SampleClient, SampleLinks
+from preview.samples import PEOPLE, SampleClient, SampleLinks, stale_copies
 from web.formatting import location_today
 from web.pages import Page
 
 
-def _dashboard(person: str, *, down: bool = False):
+def _dashboard(person: str, *, down: bool = False, stale: bool = False):
     def build() -> Page:
         home = PEOPLE[person].home
-        client = SampleClient(person, down=down)
         today = location_today(home.time_zone)
-        return dashboard_page(client, today, culture=home.culture, links=SampleLinks(person))
+        options = {"culture": home.culture, "time_zone": home.time_zone}
+        links = SampleLinks(person)
+        copies = stale_copies() if stale else None
+        if copies is not None:
+            # The member's earlier visit, while Nexudus answered: it kept what it showed.
+            dashboard_page(SampleClient(person, copies=copies), today, links=links, **options)
+        client = SampleClient(person, down=down or stale, copies=copies)
+        return dashboard_page(client, today, links=links, **options)
 
     return build
 
@@ -28,6 +34,15 @@ register_page("dashboard", "Dashboard", 10)
 register(State("dashboard", "overdue", "Overdue unpaid invoices", _dashboard("ada"), "ada"))
 register(State("dashboard", "nothing-unpaid", "Nothing unpaid", _dashboard("empty"), "empty"))
 register(State("dashboard", "nexudus-down", "Nexudus down", _dashboard("ada", down=True), "ada"))
+register(
+    State(
+        "dashboard",
+        "stale",
+        "Nexudus down, last good data",
+        _dashboard("ada", stale=True),
+        "ada",
+    )
+)
 
 register_page("sign-in", "Sign in", 30)
 register(State("sign-in", "form", "The form", lambda: sign_in_page(next_url="/"), path="/login/"))

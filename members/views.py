@@ -50,7 +50,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     location = request.location  # type: ignore[attr-defined]
     today = location_today(location.time_zone if location else None)
     culture = location.language_culture if location else None
-    page = dashboard_page(request.nexudus, today, culture=culture)  # type: ignore[attr-defined]
+    time_zone = location.time_zone if location else None
+    page = dashboard_page(request.nexudus, today, culture=culture, time_zone=time_zone)  # type: ignore[attr-defined]
     return render_page(request, page)
 
 

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
 from nexudus.api import FIRST_PAGE, Api, InvoiceQuery
+from nexudus.copies import MemberCopies
 from nexudus.errors import NexudusError, SessionExpired, Unauthorized, Unavailable
 from nexudus.records import (
     BrandColors,
@@ -127,13 +128,23 @@ class MemberClient:
         store: TokenStore | None = None,
         *,
         identity: str | None = None,
+        coworker_id: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.api = api
         self.store = store
         # Who the member is, for per-member caches (never a token): None caches nothing.
         self.identity = identity
+        self.coworker_id = coworker_id
         self.clock = clock
+
+    @property
+    def copies(self) -> MemberCopies | None:
+        """The member's kept copies (fresh while webhooks vouch, stale for outages); None for
+        a visitor, or a member Nexudus gave no id (webhooks could not name them)."""
+        if self.coworker_id is None:
+            return None
+        return MemberCopies(self.api.base_url, self.coworker_id, clock=self.clock)
 
     # --- Signing in (no member yet) ---------------------------------------------------------
 

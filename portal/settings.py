@@ -102,6 +102,10 @@ except (KeyError, IndexError, ValueError) as error:
     ) from error
 # How to pay when paying online is off (or the operator switched it off), in the space's words.
 PAYMENT_INSTRUCTIONS = env_str("PAYMENT_INSTRUCTIONS")
+# The secret of the Nexudus invoice webhooks that point at /webhooks/nexudus/. Set, each member's
+# unpaid set is kept server-side until a signed webhook says it changed (or 10 minutes pass);
+# empty (the default), webhooks are refused and every page asks Nexudus.
+NEXUDUS_WEBHOOK_SECRET = env_str("NEXUDUS_WEBHOOK_SECRET")
 
 # --- Django ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("invoices/", include("invoices.urls")),
     path("checkout/", include("checkout.urls")),
+    path("webhooks/", include("invoices.webhook_urls")),
     path("preview/", include("preview.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("brand.css", views.brand_stylesheet, name="brand_css"),

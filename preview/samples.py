@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from nexudus import InvoiceQuery, NexudusError, NotFound, Unauthorized, Unavailable
 from nexudus.api import FIRST_PAGE
+from nexudus.copies import Copy
 from nexudus.records import Configuration, Invoice, InvoiceLine, InvoicePage
 from preview.documents import sample_pdf
 from web.formatting import format_day, format_money, location_today
@@ -241,6 +242,36 @@ def sample_invoices(person: str, today: date) -> tuple[Invoice, ...]:
     return tuple(reversed(invoices))
 
 
+class SampleCopies:
+    """A member's kept copies for a preview: in memory, never fresh, all taken at `as_of`.
+
+    A stale-data preview renders a page once with a healthy sample client keeping into this,
+    then again with Nexudus down, exactly as a member's second visit would go."""
+
+    def __init__(self, as_of: datetime) -> None:
+        self.as_of = as_of
+        self._kept: dict[str, Any] = {}
+
+    def fresh(self, name: str) -> Any | None:
+        return None
+
+    def stale(self, name: str) -> Copy[Any] | None:
+        if name not in self._kept:
+            return None
+        return Copy(value=self._kept[name], taken_at=self.as_of.timestamp(), generation="")
+
+    def keep(self, name: str, value: Any) -> None:
+        self._kept[name] = value
+
+    def forget_fresh(self) -> None:
+        return None
+
+
+def stale_copies(minutes_ago: int = 47) -> SampleCopies:
+    """Copies taken a while ago today, for "as of 14:05" previews."""
+    return SampleCopies(datetime.now(UTC) - timedelta(minutes=minutes_ago))
+
+
 class SampleClient:
     """Answers a page's Nexudus calls for one sample person, or as if Nexudus were down.
 
@@ -254,10 +285,13 @@ class SampleClient:
         *,
         down: bool = False,
         rejected_tokens: frozenset[str] = frozenset(),
+        copies: SampleCopies | None = None,
     ) -> None:
         self.person = PEOPLE[person] if person else None
         self.down = down
         self.rejected_tokens = rejected_tokens
+        # What a "last good data" preview shows: pages keep into it, then read it back.
+        self.copies = copies
 
     def _invoices(self) -> tuple[Invoice, ...]:
         if self.down:

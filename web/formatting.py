@@ -86,14 +86,28 @@ def _day_formatter(culture: str | None) -> Callable[[date], str]:
     return lambda day: pattern.apply(day, locale)
 
 
+def format_moment(moment: datetime, culture: str | None, time_zone: str | None) -> str:
+    """A moment as the location's clock shows it: "14:05" today, "30 Nov 2026, 18:30" before."""
+    zone = location_zone(time_zone)
+    local = moment.astimezone(zone)
+    locale = babel_locale(culture)
+    time_text = locale.time_formats["short"].apply(local, locale)
+    if local.date() == datetime.now(zone).date():
+        return time_text
+    return f"{_day_formatter(culture)(local.date())}, {time_text}"
+
+
+def location_zone(time_zone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
 def location_today(time_zone: str | None) -> date:
     """Today at the location. Nexudus dates are the location's wall-clock dates, so "overdue"
     must be judged against the location's calendar, not the server's."""
-    try:
-        zone = ZoneInfo(time_zone or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIME_ZONE)
-    return datetime.now(zone).date()
+    return datetime.now(location_zone(time_zone)).date()
 
 
 _PLAIN_PATTERN = parse_pattern("#,##0.00")
