@@ -9,8 +9,8 @@ SANDBOX_PORT="${SANDBOX_PORT:-8001}"
 
 # Local runs default to debug on; DJANGO_DEBUG=0 runs the production settings on plain HTTP.
 export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
+mkdir -p .local
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
-  mkdir -p .local
   [ -s .local/secret-key ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > .local/secret-key
   DJANGO_SECRET_KEY="$(cat .local/secret-key)"
   export DJANGO_SECRET_KEY
@@ -30,6 +30,15 @@ if [ -z "${NEXUDUS_BASE_URL:-}" ]; then
   sandbox_pay_page='http://{web_address}/invoices/{invoice_unique_id}/pay'
   export NEXUDUS_PAY_URL="${NEXUDUS_PAY_URL:-$sandbox_pay_page}"
   export SANDBOX_PORTAL_URL="${SANDBOX_PORTAL_URL:-http://127.0.0.1:${PORT}}"
+  # The sandbox sends signed invoice webhooks here when its data changes (a payment, a touch),
+  # so the dashboard stays fresh without asking: one demo secret, shared by both.
+  if [ -z "${NEXUDUS_WEBHOOK_SECRET:-}" ]; then
+    [ -s .local/webhook-secret ] || "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > .local/webhook-secret
+    NEXUDUS_WEBHOOK_SECRET="$(cat .local/webhook-secret)"
+    export NEXUDUS_WEBHOOK_SECRET
+  fi
+  export SANDBOX_WEBHOOK_SECRET="${SANDBOX_WEBHOOK_SECRET:-$NEXUDUS_WEBHOOK_SECRET}"
+  export SANDBOX_WEBHOOK_URL="${SANDBOX_WEBHOOK_URL:-http://127.0.0.1:${PORT}/webhooks/nexudus/}"
   "$BIN/python" -m sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" &
   pids+=("$!")
   echo "Sandbox (Nexudus stand-in): $NEXUDUS_BASE_URL"
