@@ -15,7 +15,15 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import is_currency, parse_pattern
+from babel.numbers import (
+    NumberPattern,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    is_currency,
+    parse_pattern,
+)
 
 DEFAULT_CULTURE = "en-GB"
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -55,7 +63,53 @@ def _money_formatter(currency_code: str, culture: str | None) -> Callable[[Decim
         # Babel would glue an unknown code to the number as if it were a symbol ("XYZ1,234.50").
         return lambda amount: f"{_plain(amount, locale)} {currency_code}"
     pattern = locale.currency_formats["standard"]
+    fast = _fast_currency_formatter(pattern, locale, currency_code)
+    if fast is not None:
+        return fast
     return lambda amount: pattern.apply(amount, locale, currency=currency_code)
+
+
+def _fast_currency_formatter(
+    pattern: NumberPattern, locale: Locale, currency_code: str
+) -> Callable[[Decimal], str] | None:
+    """Babel's currency formatting, precomputed, for the patterns nearly every locale uses.
+
+    `NumberPattern.apply` re-reads the locale's symbols and re-parses its pieces on every call,
+    which made money the dearest part of a row. For the common shape (groups of three, no
+    scaling, no significant digits, the symbol as "¤") everything but the digits is fixed per
+    locale and currency, so it is worked out once here; the digits are Python's own grouping
+    with the locale's symbols swapped in. The result is the same text, character for
+    character: tests/web/test_formatting.py compares the two over many locales, currencies and
+    amounts. Any other shape returns None and Babel formats it.
+    """
+    pieces = (*pattern.prefix, *pattern.suffix)
+    if (
+        pattern.grouping != (3, 3)
+        or pattern.exp_prec
+        or pattern.scale
+        or "@" in pattern.pattern
+        or pattern.int_prec[0] != 1
+        or any("¤¤" in piece or "'" in piece for piece in pieces)
+    ):
+        return None
+    digits = get_currency_precision(currency_code)
+    quantum = Decimal(1).scaleb(-digits)
+    symbol = get_currency_symbol(currency_code, locale)
+    prefix = tuple(piece.replace("¤", symbol) for piece in pattern.prefix)
+    suffix = tuple(piece.replace("¤", symbol) for piece in pattern.suffix)
+    symbols = str.maketrans(
+        {
+            ",": get_group_symbol(locale, numbering_system="latn"),
+            ".": get_decimal_symbol(locale, numbering_system="latn"),
+        }
+    )
+
+    def format_amount(amount: Decimal) -> str:
+        negative = int(amount.is_signed())
+        number = f"{abs(amount).quantize(quantum):,f}".translate(symbols)
+        return f"{prefix[negative]}{number}{suffix[negative]}"
+
+    return format_amount
 
 
 def _plain(amount: Decimal, locale: Locale) -> str:
@@ -83,7 +137,14 @@ def format_day(value: date | datetime | None, culture: str | None) -> str:
 def _day_formatter(culture: str | None) -> Callable[[date], str]:
     locale = babel_locale(culture)
     pattern = locale.date_formats["medium"]
-    return lambda day: pattern.apply(day, locale)
+
+    # Days are few (invoices fall on the same month-ends for every member) and Babel's pattern
+    # walk is slow: each written day is kept, per culture.
+    @lru_cache(maxsize=4096)
+    def format_one(day: date) -> str:
+        return pattern.apply(day, locale)
+
+    return format_one
 
 
 def format_moment(moment: datetime, culture: str | None, time_zone: str | None) -> str:

@@ -108,3 +108,81 @@ def test_it_judges_today_by_london_for_an_unknown_time_zone(time_zone) -> None:
     # 23:30 UTC in summer is already tomorrow in London (BST), so this tells London from UTC.
     with time_machine.travel(datetime(2026, 7, 1, 23, 30, tzinfo=UTC), tick=False):
         assert location_today(time_zone) == date(2026, 7, 2)
+
+
+# --- the fast money path writes exactly what Babel writes (issue 15) ---------------------------
+
+from babel import Locale  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from web.formatting import _fast_currency_formatter  # noqa: E402
+
+LOCALES = [
+    "en_GB",
+    "en_US",
+    "en_IE",
+    "fr_FR",
+    "fr_CH",
+    "fr_CA",
+    "de_DE",
+    "de_CH",
+    "de_AT",
+    "it_IT",
+    "it_CH",
+    "pt_PT",
+    "pt_BR",
+    "es_ES",
+    "es_MX",
+    "nl_NL",
+    "sv_SE",
+    "da_DK",
+    "nb_NO",
+    "fi_FI",
+    "pl_PL",
+    "cs_CZ",
+    "hu_HU",
+    "ro_RO",
+    "el_GR",
+    "tr_TR",
+    "ru_RU",
+    "ja_JP",
+    "zh_CN",
+    "ko_KR",
+    "he_IL",
+    "ar_EG",
+    "th_TH",
+    "id_ID",
+    "en_ZA",
+    "en_AU",
+    "ca_ES",
+    "en_IN",
+]
+CURRENCIES = ("GBP", "EUR", "USD", "CHF", "JPY", "BRL", "INR", "KWD", "SEK", "XAF")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    locale_name=st.sampled_from(LOCALES),
+    currency=st.sampled_from(CURRENCIES),
+    amount=st.decimals(
+        min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4, allow_nan=False
+    ),
+)
+def test_the_fast_money_path_writes_what_babel_writes(locale_name, currency, amount) -> None:
+    locale = Locale.parse(locale_name)
+    pattern = locale.currency_formats["standard"]
+    fast = _fast_currency_formatter(pattern, locale, currency)
+    if fast is None:
+        return  # an unusual shape (Indian grouping): Babel formats it
+    assert fast(amount) == pattern.apply(amount, locale, currency=currency)
+
+
+def test_the_fast_path_covers_the_usual_locales_and_leaves_indian_grouping_to_babel() -> None:
+    def covered(name: str) -> bool:
+        locale = Locale.parse(name)
+        pattern = locale.currency_formats["standard"]
+        return _fast_currency_formatter(pattern, locale, "EUR") is not None
+
+    assert all(covered(name) for name in ("en_GB", "fr_FR", "de_DE", "it_IT", "pt_PT", "es_ES"))
+    assert not covered("en_IN")

@@ -1,0 +1,95 @@
+# ruff: noqa: E501 - the reference template is kept verbatim, long lines and all
+"""Issue 15: table rows assembled in Python are the markup the template wrote, escaped."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse, set_script_prefix
+
+from invoices.pages import Columns
+from invoices.row_html import table_rows
+from invoices.rows import MEMBER_LINKS, Row
+from invoices.status import Status
+
+# The row loop as templates/invoices/includes/invoice_table.html wrote it before the rows moved
+# to Python: the reference the new markup must match.
+TEMPLATE_ROWS = """{% for row in rows %}
+      <tr>
+        <th scope="row" class="number"><a href="{{ row.href }}">{{ row.number }}</a>{% if row.location %}<span class="row-location">{{ row.location }}</span>{% endif %}</th>
+        <td class="date"><span class="label">{{ cols.issued }}</span> {{ row.issued }}</td>
+        <td class="date"><span class="label">{{ cols.due }}</span> {{ row.due }}</td>
+        <td class="num amount"><span class="label">{{ cols.total }}</span> {{ row.total }}</td>
+        {% if paid %}<td class="num date"><span class="label">{{ last }}</span> {{ row.paid_on }}</td>{% else %}<td class="num due amount"><span class="label">{{ last }}</span> {{ row.amount_due }}</td>{% endif %}
+        <td class="state"><span class="status status-{{ row.status.kind }}">{{ row.status.label }}</span>{% if row.status.note %} <span class="status status-note">{{ row.status.note }}</span>{% endif %}</td>
+        <td class="actions-cell">{% if row.pay_href %}<a class="row-action row-pay" href="{{ row.pay_href }}">{{ cols.pay }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}{% if row.pdf_href %}<a class="row-action" href="{{ row.pdf_href }}">{{ cols.pdf }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}</td>
+      </tr>
+    {% endfor %}"""
+
+HOSTILE = "<script>alert('x')</script>&\"'"
+
+
+def _row(n: int, *, hostile: bool, location: bool, note: bool, pay: bool, pdf: bool) -> Row:
+    text = HOSTILE if hostile else ""
+    return Row(
+        id=n,
+        number=f"INV-{n}{text}",
+        issued=f"1 Oct 2026{text}",
+        due="15 Oct 2026",
+        total="£1,234.50",
+        amount_due=f"−£10.00{text}",
+        paid_on="2 Oct 2026",
+        status=Status(
+            "overdue", f"Overdue by 3 days{text}", f"Partially paid{text}" if note else ""
+        ),
+        href=f"/invoices/{n}/",
+        pdf_href=f"/invoices/{n}/pdf/?a=1&b=2" if pdf else "",
+        pay_href=f"/invoices/{n}/pay/" if pay else "",
+        location=f"Harbour Works Lisboa{text}" if location else "",
+    )
+
+
+def _squeeze(html: str) -> str:
+    return "".join(line.strip() for line in html.splitlines())
+
+
+@pytest.mark.parametrize("paid", [False, True])
+def test_python_rows_are_the_templates_rows(paid: bool) -> None:
+    flags = list(itertools.product([False, True], repeat=5))
+    rows = [
+        _row(n, hostile=h, location=loc, note=note, pay=pay, pdf=pdf)
+        for n, (h, loc, note, pay, pdf) in enumerate(flags, start=1)
+    ]
+    cols = Columns()
+    last = cols.paid_on if paid else cols.amount_due
+    expected = Template(TEMPLATE_ROWS).render(
+        Context({"rows": rows, "cols": cols, "paid": paid, "last": last})
+    )
+    assert _squeeze(table_rows(rows, cols, paid=paid)) == _squeeze(expected)
+
+
+def test_every_upstream_string_is_escaped() -> None:
+    html = table_rows(
+        [_row(1, hostile=True, location=True, note=True, pay=True, pdf=True)], Columns(), paid=False
+    )
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;&quot;&#x27;" in html
+    assert 'href="/invoices/1/pdf/?a=1&amp;b=2"' in html
+
+
+@pytest.mark.parametrize("invoice_id", [1, 42, 30001, 987654321987, 10**15])
+def test_member_links_are_what_reverse_gives(invoice_id: int) -> None:
+    assert MEMBER_LINKS.invoice(invoice_id) == reverse("invoices:detail", args=[invoice_id])
+    assert MEMBER_LINKS.invoice_pdf(invoice_id) == reverse("invoices:pdf", args=[invoice_id])
+    assert MEMBER_LINKS.invoice_pay(invoice_id) == reverse("invoices:pay", args=[invoice_id])
+
+
+def test_member_links_follow_the_script_prefix() -> None:
+    set_script_prefix("/portal/")
+    try:
+        assert MEMBER_LINKS.invoice(7) == "/portal/invoices/7/"
+    finally:
+        set_script_prefix("/")
+    assert MEMBER_LINKS.invoice(7) == "/invoices/7/"
