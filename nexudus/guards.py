@@ -133,27 +133,38 @@ class CircuitBreaker:
 
 
 class Bulkhead:
-    """At most `limit` calls at once. A call finding every place taken waits for one only while
-    the host is moving (a call started or ended within the last `stalled_after` seconds): a
-    busy host gets a queue, a hung one none, since every thread waiting here is one that other
-    pages and /healthz cannot use.
+    """At most `limit` calls at once.
+
+    A call finding every place taken waits for one only while the host is moving: it gives up
+    once no call has come back (or gone in) for the host's `patience`, twice as long as its
+    answered calls lately held a place, within [least_patience, most_patience]. A busy host
+    that answers gets a queue; a hung one frees nothing, so its queue empties within a moment,
+    since every thread waiting here is one that other pages and /healthz cannot use.
 
     Waits are real waits on real time, so this has no clock seam.
     """
 
-    def __init__(self, limit: int, *, stalled_after: float = 0.25) -> None:
+    def __init__(
+        self, limit: int, *, least_patience: float = 0.1, most_patience: float = 0.5
+    ) -> None:
         if limit < 1:
             raise ValueError("a bulkhead needs at least one place")
         self.limit = limit
-        self.stalled_after = stalled_after
+        self.least_patience = least_patience
+        self.most_patience = most_patience
         self._places = threading.Condition()
         self._in_use = 0
         self._last_move = -math.inf
+        self._typical = 0.0  # how long answered calls held a place lately (moving average)
 
     @property
     def in_use(self) -> int:
         with self._places:
             return self._in_use
+
+    @property
+    def patience(self) -> float:
+        return min(self.most_patience, max(self.least_patience, 2 * self._typical))
 
     def enter(self, within: float) -> bool:
         """Take a place, waiting at most `within` seconds; False if none could be had."""
@@ -161,7 +172,7 @@ class Bulkhead:
             ends = time.monotonic() + within
             while self._in_use >= self.limit:
                 now = time.monotonic()
-                wake = min(ends, self._last_move + self.stalled_after)
+                wake = min(ends, self._last_move + self.patience)
                 if now >= wake:
                     return False
                 self._places.wait(wake - now)
@@ -169,11 +180,19 @@ class Bulkhead:
             self._last_move = time.monotonic()
             return True
 
-    def leave(self) -> None:
+    def leave(self, answered_in: float | None = None) -> None:
+        """Give the place back; `answered_in`: how long an answered call held it (failures and
+        refusals say nothing about how long a healthy call takes)."""
         with self._places:
             self._in_use -= 1
             self._last_move = time.monotonic()
+            if answered_in is not None:
+                self._typical += _SMOOTHING * (answered_in - self._typical)
             self._places.notify()
+
+
+# Weight of the newest answered call in the moving average of how long calls take.
+_SMOOTHING = 0.2
 
 
 class HostGuard:
@@ -197,6 +216,7 @@ class HostGuard:
             self.breaker.settle(ticket, None)
             raise errors.Unavailable(TOO_MANY_WAITING)
         healthy: bool | None = None
+        entered = time.monotonic()
         try:
             yield
             healthy = True
@@ -204,5 +224,5 @@ class HostGuard:
             healthy = not is_failure(error)
             raise
         finally:
-            self.bulkhead.leave()
+            self.bulkhead.leave(time.monotonic() - entered if healthy else None)
             self.breaker.settle(ticket, healthy)

@@ -79,7 +79,6 @@ class Transport(requests.Session):
         failure_threshold: int = 5,
         cool_down: float = 15.0,
         max_calls_per_host: int = 4,
-        stalled_after: float = 0.25,
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -96,7 +95,6 @@ class Transport(requests.Session):
         self.failure_threshold = failure_threshold
         self.cool_down = cool_down
         self.max_calls_per_host = max_calls_per_host
-        self.stalled_after = stalled_after
         self._guards: dict[str, HostGuard] = {}
         self._guards_lock = threading.Lock()
         self.sleep = sleep
@@ -170,7 +168,7 @@ class Transport(requests.Session):
         try:
             if call.remaining() <= 0:
                 raise errors.Unavailable(call.deadline_reason)
-            guard = self._guard(url).attempt(call.remaining(), call.counts_against_host)
+            guard = self.host_guard(url).attempt(call.remaining(), call.counts_against_host)
             with guard, call:
                 response = self._send(call, url, kwargs)
                 outcome = str(response.status_code)
@@ -206,7 +204,7 @@ class Transport(requests.Session):
         with self._guards_lock:
             self._guards.clear()
 
-    def _guard(self, url: str) -> HostGuard:
+    def host_guard(self, url: str) -> HostGuard:
         """The breaker and bulkhead of the call's host: one per scheme, host and port."""
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -220,7 +218,7 @@ class Transport(requests.Session):
                     cool_down=self.cool_down,
                     clock=self.clock,
                 )
-                bulkhead = Bulkhead(self.max_calls_per_host, stalled_after=self.stalled_after)
+                bulkhead = Bulkhead(self.max_calls_per_host)
                 guard = self._guards[origin] = HostGuard(breaker, bulkhead)
             return guard
 

@@ -36,7 +36,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def breaker(clock: Clock) -> CircuitBreaker:
-    return CircuitBreaker("https://myspace.test:443", failure_threshold=5, cool_down=15, clock=clock)
+    return CircuitBreaker(
+        "https://myspace.test:443", failure_threshold=5, cool_down=15, clock=clock
+    )
 
 
 def _fail(breaker: CircuitBreaker, times: int) -> None:
@@ -152,8 +154,8 @@ def test_opening_and_closing_are_logged_with_the_host_only(breaker, clock, caplo
 
 
 def test_a_full_bulkhead_of_stuck_calls_refuses_at_once() -> None:
-    # stalled_after=0: as soon as the places are taken, nothing counts as moving.
-    bulkhead = Bulkhead(2, stalled_after=0)
+    # No patience at all: as soon as the places are taken, nothing counts as moving.
+    bulkhead = Bulkhead(2, least_patience=0, most_patience=0)
     assert bulkhead.enter(within=1) and bulkhead.enter(within=1)
     started = time.monotonic()
     assert not bulkhead.enter(within=10)
@@ -162,7 +164,7 @@ def test_a_full_bulkhead_of_stuck_calls_refuses_at_once() -> None:
 
 
 def test_a_waiting_call_gets_the_place_a_returning_call_frees() -> None:
-    bulkhead = Bulkhead(1, stalled_after=5)
+    bulkhead = Bulkhead(1, least_patience=5, most_patience=5)
     assert bulkhead.enter(within=1)
     got: list[bool] = []
     waiter = threading.Thread(target=lambda: got.append(bulkhead.enter(within=5)))
@@ -174,11 +176,28 @@ def test_a_waiting_call_gets_the_place_a_returning_call_frees() -> None:
 
 
 def test_a_waiting_call_gives_up_when_its_time_is_up() -> None:
-    bulkhead = Bulkhead(1, stalled_after=5)
+    bulkhead = Bulkhead(1, least_patience=5, most_patience=5)
     assert bulkhead.enter(within=1)
     started = time.monotonic()
     assert not bulkhead.enter(within=0.05)
     assert time.monotonic() - started < 2
+
+
+def test_patience_follows_how_long_answered_calls_take() -> None:
+    bulkhead = Bulkhead(4, least_patience=0.1, most_patience=0.5)
+    assert bulkhead.patience == 0.1  # nothing known yet: the least
+    for _ in range(30):
+        assert bulkhead.enter(within=0)
+        bulkhead.leave(answered_in=0.2)
+    assert bulkhead.patience == pytest.approx(0.4, abs=0.01)  # twice a call's time
+    for _ in range(30):
+        assert bulkhead.enter(within=0)
+        bulkhead.leave(answered_in=3.0)
+    assert bulkhead.patience == 0.5  # never more than the most
+    for _ in range(30):
+        assert bulkhead.enter(within=0)
+        bulkhead.leave()  # failures and refusals: no news about a healthy call's time
+    assert bulkhead.patience == 0.5
 
 
 def test_a_bulkhead_needs_a_place() -> None:
@@ -190,7 +209,7 @@ def test_a_bulkhead_needs_a_place() -> None:
 
 
 def _guard(breaker: CircuitBreaker, places: int = 2) -> HostGuard:
-    return HostGuard(breaker, Bulkhead(places, stalled_after=0))
+    return HostGuard(breaker, Bulkhead(places, least_patience=0, most_patience=0))
 
 
 def _run(guard: HostGuard, error: errors.NexudusError | None) -> None:

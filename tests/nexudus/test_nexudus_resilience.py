@@ -193,11 +193,14 @@ def test_a_hung_host_holds_no_more_than_its_places(silent) -> None:
 
 def test_a_busy_host_that_answers_gets_a_queue_not_a_refusal() -> None:
     def slowish(handler) -> None:
-        time.sleep(0.05)
+        time.sleep(0.1)
         answering(200)(handler)
 
     session = transport(max_calls_per_host=2)
     with http_server(slowish) as server, ThreadPoolExecutor(max_workers=8) as pool:
         url = f"{server.base_url}/api/x"
+        for _ in range(10):  # the transport learns how long this host takes to answer
+            session.get(url)
+        assert session.host_guard(url).bulkhead.patience >= 0.2
         statuses = list(pool.map(lambda _: session.get(url).status_code, range(16)))
     assert statuses == [200] * 16
