@@ -11,31 +11,20 @@ import nexudus
 from nexudus.api import Api
 from nexudus.guards import CIRCUIT_OPEN, State
 from nexudus.http import Transport
+from tests.clock import ManualClock
 
 API = "/api/"
 BUSINESS = "/api/public/businesses/current"
 
 
-class Clock:
-    """The transport's clock, moved by hand: the cool-down passes without waiting for it."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+def clock() -> ManualClock:
+    """The transport's clock: the cool-down passes without waiting for it."""
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(sandbox, clock: Clock) -> Iterator[Api]:
+def api(sandbox, clock: ManualClock) -> Iterator[Api]:
     transport = Transport(
         connect_timeout=1.0,
         read_timeout=1.0,

@@ -15,42 +15,46 @@ from nexudus.guards import (
     CircuitBreaker,
     HostGuard,
     State,
+    Ticket,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.clock import ManualClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def breaker(clock: Clock) -> CircuitBreaker:
+def breaker(clock: ManualClock) -> CircuitBreaker:
     return CircuitBreaker(
         "https://myspace.test:443", failure_threshold=5, cool_down=15, clock=clock
     )
 
 
+def _settle(breaker: CircuitBreaker, healthy: bool | None) -> None:
+    ticket = breaker.admit()
+    assert ticket is not None
+    breaker.settle(ticket, healthy)
+
+
 def _fail(breaker: CircuitBreaker, times: int) -> None:
     for _ in range(times):
-        ticket = breaker.admit()
-        assert ticket is not None
-        breaker.settle(ticket, False)
+        _settle(breaker, False)
 
 
 def _open(breaker: CircuitBreaker) -> None:
     _fail(breaker, breaker.failure_threshold)
     assert breaker.state is State.OPEN
+
+
+def _probe(breaker: CircuitBreaker, clock: ManualClock) -> Ticket:
+    """Open the circuit, wait out the cool-down, and take the probe's ticket."""
+    _open(breaker)
+    clock.advance(breaker.cool_down)
+    probe = breaker.admit()
+    assert probe is not None and probe.probe
+    return probe
 
 
 def test_the_circuit_opens_after_five_failures_in_a_row(breaker) -> None:
@@ -64,18 +68,14 @@ def test_the_circuit_opens_after_five_failures_in_a_row(breaker) -> None:
 
 def test_an_answer_between_failures_starts_the_count_again(breaker) -> None:
     _fail(breaker, 4)
-    ticket = breaker.admit()
-    assert ticket is not None
-    breaker.settle(ticket, True)
+    _settle(breaker, True)
     _fail(breaker, 4)
     assert breaker.state is State.CLOSED
 
 
 def test_a_call_without_a_verdict_neither_counts_nor_resets(breaker) -> None:
     _fail(breaker, 4)
-    ticket = breaker.admit()
-    assert ticket is not None
-    breaker.settle(ticket, None)
+    _settle(breaker, None)
     _fail(breaker, 1)
     assert breaker.state is State.OPEN
 
@@ -87,31 +87,20 @@ def test_an_open_circuit_fails_fast_for_the_whole_cool_down(breaker, clock) -> N
 
 
 def test_after_the_cool_down_exactly_one_probe_goes_through(breaker, clock) -> None:
-    _open(breaker)
-    clock.advance(15)
-    probe = breaker.admit()
-    assert probe is not None and probe.probe
+    _probe(breaker, clock)
     assert breaker.state is State.HALF_OPEN
     assert breaker.admit() is None  # the others still fail fast while the probe is out
 
 
 def test_a_probe_that_gets_an_answer_closes_the_circuit(breaker, clock) -> None:
-    _open(breaker)
-    clock.advance(15)
-    probe = breaker.admit()
-    assert probe is not None
-    breaker.settle(probe, True)
+    breaker.settle(_probe(breaker, clock), True)
     assert breaker.state is State.CLOSED
     ticket = breaker.admit()
     assert ticket is not None and not ticket.probe
 
 
 def test_a_probe_that_fails_opens_the_circuit_for_another_cool_down(breaker, clock) -> None:
-    _open(breaker)
-    clock.advance(15)
-    probe = breaker.admit()
-    assert probe is not None
-    breaker.settle(probe, False)
+    breaker.settle(_probe(breaker, clock), False)
     assert breaker.state is State.OPEN
     clock.advance(14.9)
     assert breaker.admit() is None
@@ -120,11 +109,7 @@ def test_a_probe_that_fails_opens_the_circuit_for_another_cool_down(breaker, clo
 
 
 def test_a_probe_that_never_went_out_leaves_the_next_call_to_probe(breaker, clock) -> None:
-    _open(breaker)
-    clock.advance(15)
-    probe = breaker.admit()
-    assert probe is not None
-    breaker.settle(probe, None)
+    breaker.settle(_probe(breaker, clock), None)
     assert breaker.state is State.HALF_OPEN
     again = breaker.admit()
     assert again is not None and again.probe
@@ -140,11 +125,7 @@ def test_calls_let_through_before_the_circuit_opened_do_not_decide(breaker, cloc
 
 def test_opening_and_closing_are_logged_with_the_host_only(breaker, clock, caplog) -> None:
     caplog.set_level("INFO", logger="nexudus")
-    _open(breaker)
-    clock.advance(15)
-    probe = breaker.admit()
-    assert probe is not None
-    breaker.settle(probe, True)
+    breaker.settle(_probe(breaker, clock), True)
     assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
     assert "circuit to https://myspace.test:443 open (5 failures in a row)" in caplog.text
     assert "closed" in caplog.records[1].getMessage()

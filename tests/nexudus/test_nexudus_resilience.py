@@ -15,21 +15,9 @@ import pytest
 import nexudus
 from nexudus.guards import CIRCUIT_OPEN, TOO_MANY_WAITING, State
 from nexudus.http import BUDGET_SPENT, Transport
+from tests.clock import ManualClock
 
 from .servers import answering, closed_port_url, http_server, raw_server, read_request_head
-
-
-class Clock:
-    """The transport's clock, moved by hand (the watchdog keeps real time for the sockets)."""
-
-    def __init__(self) -> None:
-        self.now = time.monotonic()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def transport(**options: float) -> Transport:
@@ -129,7 +117,7 @@ def test_nexudus_saying_no_never_opens_the_circuit(status) -> None:
 
 
 def test_after_the_cool_down_one_probe_goes_out_and_its_answer_closes_the_circuit() -> None:
-    clock = Clock()
+    clock = ManualClock()  # the transport's; the watchdog keeps real time for the sockets
     session = Transport(sleep=lambda seconds: None, clock=clock, cool_down=15.0)
     # 500: a status the transport does not retry, so one call takes one answer.
     with http_server(answering(500, 500, 500, 500, 500, 200)) as server:
