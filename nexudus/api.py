@@ -182,7 +182,7 @@ class Api:
     def get_public_business(self) -> Business:
         """The location as anyone may see it, without a member's token (reference §7b: public
         data is served anonymously), for pages guests see."""
-        response = self.transport.get(self._url("/api/public/businesses/current"))
+        response = self._send("GET", "/api/public/businesses/current")
         return _parse(response, Business.from_json)
 
     @sensitive_variables()

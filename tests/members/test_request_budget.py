@@ -74,7 +74,7 @@ def test_my_invoices_with_slow_groups_answers_within_the_budget(
     response, elapsed = _timed(lambda: client.get("/invoices/"))
 
     assert response.status_code == 200
-    assert response.content.decode().count("We could not load these invoices just now") == 2
+    assert "We could not load your invoices just now" in response.content.decode()
     assert elapsed < BUDGET + MARGIN
 
 
@@ -89,7 +89,7 @@ def test_sign_in_with_slow_calls_answers_within_the_budget(
 
     assert response.status_code == 503
     page = response.content.decode()
-    assert "could not reach the booking system" in page
+    assert "could not reach the billing system" in page
     assert f'value="{member.email}"' in page
     assert elapsed < BUDGET + MARGIN
     assert client.get("/").status_code == 302  # not signed in
@@ -105,7 +105,7 @@ def test_sign_in_asks_who_and_where_side_by_side_so_three_calls_fit_two_slots(
         lambda: client.post("/login/", {"email": member.email, "password": member.password})
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert elapsed < BUDGET + MARGIN
     assert "Harbour Works London" in client.get("/").content.decode()
 
@@ -115,20 +115,22 @@ def test_a_guests_registration_with_slow_calls_answers_within_the_budget(
 ) -> None:
     invoice_id, session_id, _ = GUEST_CHECKOUTS["stripe"]
     url = f"/checkout/complete/{invoice_id}/?stripe_session_id={session_id}"
+    assert client.get(url).status_code == 200  # the guest lands first, then Nexudus slows down
     _slow(sandbox)
 
     # registerByToken, then the exchange for a session, then the profile and location.
     response, elapsed = _timed(lambda: client.post(url))
 
-    assert response.status_code == 200
-    page = response.content.decode()
-    # The account exists; signing in did not fit in the budget, so the page says how to.
-    assert "Your account is ready." in page
-    assert 'href="/login/"' in page
+    assert response.status_code == 303
     assert elapsed < BUDGET + MARGIN
     assert [entry.path for entry in sandbox.app.writes()] == [
         f"/api/public/billing/invoices/{invoice_id}/registerByToken"
     ]
+    # The account exists; signing in did not fit in the budget, so the page says how to.
+    _slow(sandbox, 0)
+    page = client.get(response["Location"]).content.decode()
+    assert "Your account is ready." in page
+    assert 'href="/login/"' in page
 
 
 def test_with_the_circuit_open_a_page_answers_at_once_without_calling(
@@ -143,6 +145,6 @@ def test_with_the_circuit_open_a_page_answers_at_once_without_calling(
     response, elapsed = _timed(lambda: client.get("/invoices/"))
 
     assert response.status_code == 200
-    assert response.content.decode().count("We could not load these invoices just now") == 2
+    assert "We could not load your invoices just now" in response.content.decode()
     assert sandbox.app.calls("/api/") == []
     assert elapsed < 1.5

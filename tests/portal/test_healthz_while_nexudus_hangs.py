@@ -35,7 +35,7 @@ BUDGET = 8.0
 # The dashboard (one call) and My Invoices (two side by side), with their "could not" states.
 PAGES = {
     "/": b"We could not check your invoices just now",
-    "/invoices/": b"We could not load these invoices just now",
+    "/invoices/": b"We could not load your invoices just now",
 }
 
 
@@ -82,7 +82,7 @@ class Browser:
         assert token is not None
         data = {"email": email, "password": password, "csrfmiddlewaretoken": token[1].decode()}
         signed_in = self._keep(self.request("POST", "/login/", data))
-        assert signed_in.status == 302, signed_in.body[:500]
+        assert signed_in.status == 303, signed_in.body[:500]
 
     def _keep(self, reply: Reply) -> Reply:
         self.cookies.update({name: morsel.value for name, morsel in reply.cookies.items()})
