@@ -265,7 +265,11 @@ class Api:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self.base_url}{path}"
-        return self.transport.request(method, url, deadline_at=self.deadline_at, **kwargs)
+        # An Api with a deadline serves one request: its calls share one place in the bulkhead.
+        request = self if self.deadline_at is not None else None
+        return self.transport.request(
+            method, url, deadline_at=self.deadline_at, on_behalf_of=request, **kwargs
+        )
 
     def _get(
         self, path: str, access_token: str, *, params: Mapping[str, str | int] | None = None

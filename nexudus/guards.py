@@ -7,8 +7,8 @@ Timeouts bound one call; these bound the harm a sick host does to the whole proc
   waiting out its timeout; then one probe goes through, and its outcome closes the circuit or
   opens it again. Nexudus saying no (401, 404, 400, a refused sign-in) or answering something
   odd is an answer, not a failure of the host.
-- `Bulkhead`: at most `limit` calls to the host at once, so a hung host can hold at most that
-  many of the worker's threads, and the others (and /healthz) stay free.
+- `Bulkhead`: at most `limit` requests waiting on the host at once, so a hung host can hold at
+  most that many of the worker's threads, and the others (and /healthz) stay free.
 
 Both live in the process (the transport keeps one `HostGuard` per host): with several workers,
 each learns on its own, which costs each worker `failure_threshold` slow calls to find out.
@@ -133,7 +133,9 @@ class CircuitBreaker:
 
 
 class Bulkhead:
-    """At most `limit` calls at once.
+    """At most `limit` requests waiting on the host at once: a place per request, which its
+    side-by-side calls share (`holder`: the request; None, a call on its own). Each place is one
+    of the worker's threads that a hung host can hold.
 
     A call finding every place taken waits for one only while the host is moving: it gives up
     once no call has come back (or gone in) for the host's `patience`, twice as long as its
@@ -154,6 +156,7 @@ class Bulkhead:
         self.most_patience = most_patience
         self._places = threading.Condition()
         self._in_use = 0
+        self._calls_of: dict[object, int] = {}  # holder -> its calls in flight
         self._last_move = -math.inf
         self._typical = 0.0  # how long answered calls held a place lately (moving average)
 
@@ -166,9 +169,13 @@ class Bulkhead:
     def patience(self) -> float:
         return min(self.most_patience, max(self.least_patience, 2 * self._typical))
 
-    def enter(self, within: float) -> bool:
-        """Take a place, waiting at most `within` seconds; False if none could be had."""
+    def enter(self, within: float, holder: object | None = None) -> bool:
+        """Take a place (or join the holder's), waiting at most `within` seconds; False if none
+        could be had."""
         with self._places:
+            if holder in self._calls_of:
+                self._calls_of[holder] += 1  # its request already waits on the host
+                return True
             ends = time.monotonic() + within
             while self._in_use >= self.limit:
                 now = time.monotonic()
@@ -177,17 +184,24 @@ class Bulkhead:
                     return False
                 self._places.wait(wake - now)
             self._in_use += 1
+            if holder is not None:
+                self._calls_of[holder] = 1
             self._last_move = time.monotonic()
             return True
 
-    def leave(self, answered_in: float | None = None) -> None:
-        """Give the place back; `answered_in`: how long an answered call held it (failures and
-        refusals say nothing about how long a healthy call takes)."""
+    def leave(self, answered_in: float | None = None, holder: object | None = None) -> None:
+        """Give the call's share of its place back; `answered_in`: how long an answered call
+        took (failures and refusals say nothing about how long a healthy call takes)."""
         with self._places:
-            self._in_use -= 1
-            self._last_move = time.monotonic()
             if answered_in is not None:
                 self._typical += _SMOOTHING * (answered_in - self._typical)
+            if holder in self._calls_of:
+                self._calls_of[holder] -= 1
+                if self._calls_of[holder]:
+                    return
+                del self._calls_of[holder]
+            self._in_use -= 1
+            self._last_move = time.monotonic()
             self._places.notify()
 
 
@@ -204,15 +218,18 @@ class HostGuard:
 
     @contextmanager
     def attempt(
-        self, within: float, is_failure: Callable[[errors.NexudusError], bool]
+        self,
+        within: float,
+        is_failure: Callable[[errors.NexudusError], bool],
+        holder: object | None = None,
     ) -> Iterator[None]:
         """Run one call under both guards; raises Unavailable, without calling, when either
         refuses. `within`: the longest the call may wait for a place; `is_failure`: whether an
-        error the call raised counts against the host."""
+        error the call raised counts against the host; `holder`: the request it serves."""
         ticket = self.breaker.admit()
         if ticket is None:
             raise errors.Unavailable(CIRCUIT_OPEN)
-        if not self.bulkhead.enter(within):
+        if not self.bulkhead.enter(within, holder):
             self.breaker.settle(ticket, None)
             raise errors.Unavailable(TOO_MANY_WAITING)
         healthy: bool | None = None
@@ -224,5 +241,5 @@ class HostGuard:
             healthy = not is_failure(error)
             raise
         finally:
-            self.bulkhead.leave(time.monotonic() - entered if healthy else None)
+            self.bulkhead.leave(time.monotonic() - entered if healthy else None, holder)
             self.breaker.settle(ticket, healthy)

@@ -135,6 +135,7 @@ class Transport(requests.Session):
         accept_status: Collection[int] = (),
         max_body_bytes: int | None = None,
         deadline_at: float | None = None,
+        on_behalf_of: object | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one call (with retries) and return a response whose body is already read.
@@ -142,8 +143,9 @@ class Transport(requests.Session):
         Statuses other than 2xx raise, except those in `accept_status` (e.g. 400 on /api/token,
         whose body says why). `deadline_at` (on this transport's clock; the budget of the request
         the call serves) can only shorten the call's own deadline: once it has passed, the call
-        fails at once. Timeouts, redirects, streaming and TLS verification are ours to decide,
-        so the caller's values for them are ignored.
+        fails at once. Calls made `on_behalf_of` the same request share one place in the host's
+        bulkhead. Timeouts, redirects, streaming and TLS verification are ours to decide, so the
+        caller's values for them are ignored.
         """
         method = (method.decode() if isinstance(method, bytes) else method).upper()
         url = url.decode() if isinstance(url, bytes) else url
@@ -168,7 +170,9 @@ class Transport(requests.Session):
         try:
             if call.remaining() <= 0:
                 raise errors.Unavailable(call.deadline_reason)
-            guard = self.host_guard(url).attempt(call.remaining(), call.counts_against_host)
+            guard = self.host_guard(url).attempt(
+                call.remaining(), call.counts_against_host, on_behalf_of
+            )
             with guard, call:
                 response = self._send(call, url, kwargs)
                 outcome = str(response.status_code)

@@ -108,8 +108,9 @@ NEXUDUS_HTTP: dict[str, float | int] = {
     "deadline": 8.0,
     "max_retries": 2,
     # Per Nexudus host, in each process: the circuit opens after 5 failures in a row and fails
-    # calls fast for 15 s before a probe; at most half of gunicorn's threads' worth of calls wait
-    # on the host at once, so a hung Nexudus leaves the other half (and /healthz) free.
+    # calls fast for 15 s before a probe; requests of at most half of gunicorn's threads wait on
+    # the host at once (a page's side-by-side calls count once), so a hung Nexudus leaves the
+    # other half (and /healthz) free.
     "failure_threshold": 5,
     "cool_down": 15.0,
     "max_calls_per_host": max(1, env_int("GUNICORN_THREADS", 8) // 2),

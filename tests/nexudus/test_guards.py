@@ -164,6 +164,20 @@ def test_a_waiting_call_gives_up_when_its_time_is_up() -> None:
     assert time.monotonic() - started < 2
 
 
+def test_side_by_side_calls_of_one_request_share_its_place() -> None:
+    bulkhead = Bulkhead(1, least_patience=0, most_patience=0)
+    page = object()
+    assert bulkhead.enter(within=0, holder=page)
+    assert bulkhead.enter(within=0, holder=page)  # its second call, side by side
+    assert not bulkhead.enter(within=0, holder=object())  # another page finds no place
+    assert not bulkhead.enter(within=0)  # nor does a call on its own
+    bulkhead.leave(holder=page)
+    assert bulkhead.in_use == 1  # the page still waits on its other call
+    bulkhead.leave(holder=page)
+    assert bulkhead.in_use == 0
+    assert bulkhead.enter(within=0, holder=object())
+
+
 def test_patience_follows_how_long_answered_calls_take() -> None:
     bulkhead = Bulkhead(4, least_patience=0.1, most_patience=0.5)
     assert bulkhead.patience == 0.1  # nothing known yet: the least

@@ -2,9 +2,9 @@
 threads, debug off): 64 member pages at once wait on a sandbox that answers nothing in time.
 
 Without a bulkhead, eight of them take every thread for a read timeout (5 s) and the other 56
-(and /healthz) queue behind them, several rounds deep. With it, at most half of the threads'
-worth of calls wait on the host; the rest fail fast with the page's "could not load" state, and
-the breaker then opens on the timeouts. Generous bounds: a busy 2-core CI box.
+(and /healthz) queue behind them, eight rounds deep (about 40 s). With it, the requests of at
+most half of the threads wait on the host; the rest fail fast with the page's "could not load"
+state. Generous bounds: a busy 2-core CI box.
 """
 
 from __future__ import annotations
@@ -158,6 +158,6 @@ def test_healthz_answers_within_a_second_while_64_pages_wait_on_a_hung_nexudus(
     assert [page.status for page in pages] == [200] * STORM
     assert all(PAGES[path] in page.body for path, page in zip(paths, pages, strict=True))
     assert max(page.seconds for page in pages) < BUDGET + 4, report
-    # Half of the 8 threads' worth of calls (4) waited on the hung host, no more.
-    assert 1 <= timeouts <= 4, report
+    # Four pages (half the 8 threads) waited on the hung host, with one or two calls each.
+    assert 4 <= timeouts <= 8, report
     assert refused >= STORM - 8, report
