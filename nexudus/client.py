@@ -242,7 +242,7 @@ class MemberClient:
 
     def _keep_configuration(self, pending: Future[Configuration]) -> None:
         try:
-            configuration = pending.result()
+            configuration = self._result(pending)
         except NexudusError:
             return  # a page asks again later
         cache.set(self._configuration_key(), configuration, CONFIGURATION_CACHE_SECONDS)
@@ -261,6 +261,8 @@ class MemberClient:
             return
         try:
             colors = self.api.get_brand_colors(access_token, business_id)
+        except Unavailable:
+            return  # slow or down (or the sign-in's budget is spent): ask at the next sign-in
         except NexudusError:
             colors = BrandColors(primary=None)  # none to learn; ask again tomorrow
         cache.set(f"brand:{business_id}", colors, BRAND_CACHE_SECONDS)

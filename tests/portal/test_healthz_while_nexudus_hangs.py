@@ -9,23 +9,21 @@ state. Generous bounds: a busy 2-core CI box.
 
 from __future__ import annotations
 
-import http.client
-import re
 import statistics
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import pytest
+import requests
 
 from sandbox.server import RunningSandbox, start_in_thread
 from tests.conftest import DEMO_PASSWORD
-from tests.live_portal import PortalServer, running_portal
+from tests.harness.members import LoopbackSession, sign_in, signed_in
+from tests.harness.portal import PortalServer, portal_env, prepare, start_portal
 
 STORM = 64
 # "Hung": far longer than any limit of the portal (read timeout 5 s, request budget 8 s).
@@ -34,8 +32,8 @@ HEALTHZ_BOUND = 1.0
 BUDGET = 8.0
 # The dashboard (one call) and My Invoices (two side by side), with their "could not" states.
 PAGES = {
-    "/": b"We could not check your invoices just now",
-    "/invoices/": b"We could not load your invoices just now",
+    "/": "We could not check your invoices just now",
+    "/invoices/": "We could not load your invoices just now",
 }
 
 
@@ -43,73 +41,51 @@ PAGES = {
 class Reply:
     status: int
     seconds: float
-    body: bytes
-    cookies: SimpleCookie
+    text: str
 
 
-class Browser:
-    """Plain HTTP with the portal's cookies, one connection a request (as 64 browsers would)."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Reply:
-        headers = {"Connection": "close"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = urlencode(form) if form is not None else None
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        started = time.monotonic()
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        finally:
-            connection.close()
-        cookies: SimpleCookie = SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.load(header)
-        return Reply(response.status, time.monotonic() - started, data, cookies)
-
-    def sign_in(self, email: str, password: str) -> None:
-        """Through the real form: its CSRF cookie and token, then the POST."""
-        form = self._keep(self.request("GET", "/login/"))
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
-        assert token is not None
-        data = {"email": email, "password": password, "csrfmiddlewaretoken": token[1].decode()}
-        signed_in = self._keep(self.request("POST", "/login/", data))
-        assert signed_in.status == 303, signed_in.body[:500]
-
-    def _keep(self, reply: Reply) -> Reply:
-        self.cookies.update({name: morsel.value for name, morsel in reply.cookies.items()})
-        return reply
+def _get(url: str, cookies: requests.cookies.RequestsCookieJar | None = None) -> Reply:
+    """One browser's request, on a connection of its own (as 64 browsers would)."""
+    browser = LoopbackSession()
+    browser.headers["Connection"] = "close"
+    if cookies is not None:
+        browser.cookies.update(cookies)
+    started = time.monotonic()
+    response = browser.get(url, timeout=30, allow_redirects=False)
+    return Reply(response.status_code, time.monotonic() - started, response.text)
 
 
 @pytest.fixture
-def sandbox_for_portal() -> Iterator[RunningSandbox]:
+def upstream() -> Iterator[RunningSandbox]:
     running = start_in_thread()
     yield running
     running.stop()
 
 
 @pytest.fixture
-def portal(sandbox_for_portal: RunningSandbox, tmp_path: Path) -> Iterator[PortalServer]:
-    with running_portal(sandbox_for_portal, tmp_path) as server:
-        yield server
+def portal(upstream: RunningSandbox, tmp_path: Path) -> Iterator[PortalServer]:
+    """Production's default without Redis: one worker, eight threads, a SQLite file."""
+    env = portal_env(
+        nexudus_url=upstream.url,
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        redis_url=None,
+        workers=1,
+        threads=8,
+    )
+    # Static files are already collected for the whole run (tests/conftest.py).
+    prepare(env, collect_static=False)
+    server = start_portal(env, tmp_path / "gunicorn.log")
+    yield server
+    server.stop()
 
 
 def _healthz_while(portal: PortalServer, storm: threading.Event) -> list[Reply]:
     """/healthz every 100 ms for as long as the storm lasts (and once after)."""
-    browser = Browser(portal.url)
     replies = []
     while True:
-        replies.append(browser.request("GET", "/healthz"))
+        replies.append(_get(f"{portal.url}/healthz"))
         if storm.wait(0.1):
-            replies.append(browser.request("GET", "/healthz"))
+            replies.append(_get(f"{portal.url}/healthz"))
             return replies
 
 
@@ -124,18 +100,18 @@ def _summary(name: str, seconds: list[float]) -> str:
 
 @pytest.mark.timeout(180)
 def test_healthz_answers_within_a_second_while_64_pages_wait_on_a_hung_nexudus(
-    sandbox_for_portal: RunningSandbox, portal: PortalServer
+    upstream: RunningSandbox, portal: PortalServer
 ) -> None:
-    member = Browser(portal.url)
-    member.sign_in("ada@example.com", DEMO_PASSWORD)
-    sandbox_for_portal.app.knobs.update(latency_ms=HUNG_MS)
+    member = LoopbackSession()
+    assert signed_in(sign_in(member, portal.url, "ada@example.com", DEMO_PASSWORD))
+    upstream.app.knobs.update(latency_ms=HUNG_MS)
 
     over = threading.Event()
+    paths = [list(PAGES)[i % 2] for i in range(STORM)]
     with ThreadPoolExecutor(max_workers=1) as prober, ThreadPoolExecutor(STORM) as pool:
         healthz = prober.submit(_healthz_while, portal, over)
         started = time.monotonic()
-        paths = [list(PAGES)[i % 2] for i in range(STORM)]
-        pages = list(pool.map(lambda path: member.request("GET", path), paths))
+        pages = list(pool.map(lambda path: _get(f"{portal.url}{path}", member.cookies), paths))
         storm_seconds = time.monotonic() - started
         over.set()
         probes = healthz.result(timeout=60)
@@ -156,7 +132,7 @@ def test_healthz_answers_within_a_second_while_64_pages_wait_on_a_hung_nexudus(
     assert max(probe.seconds for probe in probes) < HEALTHZ_BOUND, report
     # Every page answers, with its "could not load" state, never a 500, within the budget.
     assert [page.status for page in pages] == [200] * STORM
-    assert all(PAGES[path] in page.body for path, page in zip(paths, pages, strict=True))
+    assert all(PAGES[path] in page.text for path, page in zip(paths, pages, strict=True))
     assert max(page.seconds for page in pages) < BUDGET + 4, report
     # Four pages (half the 8 threads) waited on the hung host, with one or two calls each.
     assert 4 <= timeouts <= 8, report
