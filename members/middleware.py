@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
 
@@ -23,7 +24,8 @@ class MemberMiddleware:
     """Attaches `request.member`, `request.location` and `request.nexudus`.
 
     `request.nexudus` is the Nexudus client bound to this browser session's tokens, the way
-    healthchecks attaches `request.profile`: views call it and never see a token.
+    healthchecks attaches `request.profile`: views call it and never see a token. It carries the
+    request's budget too: all its calls together end within NEXUDUS_REQUEST_BUDGET_SECONDS.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -38,6 +40,7 @@ class MemberMiddleware:
             SessionTokenStore(request.session),
             identity=member.identity if member else None,
             coworker_id=member.coworker_id if member else None,
+            budget=settings.NEXUDUS_REQUEST_BUDGET_SECONDS,
         )
         response = self.get_response(request)
         if request.member is not None:  # type: ignore[attr-defined]

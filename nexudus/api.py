@@ -88,11 +88,28 @@ FIRST_PAGE = InvoiceQuery()
 
 
 class Api:
-    """The Nexudus Public API, over one transport."""
+    """The Nexudus Public API, over one transport.
 
-    def __init__(self, transport: Transport, base_url: str | None = None) -> None:
+    `deadline_at` (on the transport's clock), when set, ends every call by then whatever its own
+    deadline: it is the budget of the one request this Api serves (see `until`).
+    """
+
+    def __init__(
+        self, transport: Transport, base_url: str | None = None, *, deadline_at: float | None = None
+    ) -> None:
         self.transport = transport
         self._base_url = base_url
+        self.deadline_at = deadline_at
+
+    def until(self, deadline_at: float) -> Api:
+        """This API with every call ending by `deadline_at`: one request's calls, one budget."""
+        return Api(self.transport, self._base_url, deadline_at=deadline_at)
+
+    def time_left(self) -> float | None:
+        """Seconds until `deadline_at`, or None without one."""
+        if self.deadline_at is None:
+            return None
+        return self.deadline_at - self.transport.clock()
 
     @property
     def base_url(self) -> str:
@@ -126,7 +143,7 @@ class Api:
         Never retried: the JWT works once. Unauthorized means it cannot sign anyone in.
         """
         params = {"token": token, "validForInMinutes": valid_for_minutes}
-        response = self.transport.post(self._url("/api/sys/users/exchange"), params=params)
+        response = self._send("POST", "/api/sys/users/exchange", params=params)
         return _parse(response, Tokens.from_json)
 
     def _token_grant(
@@ -138,8 +155,9 @@ class Api:
     ) -> Tokens:
         # Form-encoded, never JSON (a JSON body gets unsupported_grant_type). The same client_id
         # must be sent on login and on every refresh. POST: the transport never retries it.
-        response = self.transport.post(
-            self._url("/api/token"),
+        response = self._send(
+            "POST",
+            "/api/token",
             data=form,
             headers={"client_id": client_id},
             accept_status=(400,),
@@ -164,7 +182,7 @@ class Api:
     def get_public_business(self) -> Business:
         """The location as anyone may see it, without a member's token (reference §7b: public
         data is served anonymously), for pages guests see."""
-        response = self.transport.get(self._url("/api/public/businesses/current"))
+        response = self._send("GET", "/api/public/businesses/current")
         return _parse(response, Business.from_json)
 
     @sensitive_variables()
@@ -223,8 +241,9 @@ class Api:
     def get_invoice_pdf_by_token(self, invoice_id: int, *, token: str) -> bytes:
         """A guest's invoice PDF, authorised by the checkout token (reference §4e, §4f)."""
         path = f"/api/public/billing/invoices/{_id(invoice_id)}/pdfByToken"
-        response = self.transport.get(
-            self._url(path),
+        response = self._send(
+            "GET",
+            path,
             params={"token": token},
             headers={"Accept": "application/pdf"},
             max_body_bytes=PDF_MAX_BYTES,
@@ -239,19 +258,24 @@ class Api:
     def register_by_token(self, invoice_id: int, *, token: str) -> Registration:
         """Turn a paid guest checkout into a customer (reference §4f). Never retried."""
         path = f"/api/public/billing/invoices/{_id(invoice_id)}/registerByToken"
-        response = self.transport.post(self._url(path), params={"token": token})
+        response = self._send("POST", path, params={"token": token})
         return _parse(response, Registration.from_json)
 
     # --- Helpers ----------------------------------------------------------------------------
 
-    def _url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.base_url}{path}"
+        # An Api with a deadline serves one request: its calls share one place in the bulkhead.
+        request = self if self.deadline_at is not None else None
+        return self.transport.request(
+            method, url, deadline_at=self.deadline_at, on_behalf_of=request, **kwargs
+        )
 
     def _get(
         self, path: str, access_token: str, *, params: Mapping[str, str | int] | None = None
     ) -> requests.Response:
         headers = {"Authorization": f"Bearer {access_token}"}
-        return self.transport.get(self._url(path), params=params, headers=headers)
+        return self._send("GET", path, params=params, headers=headers)
 
 
 def _oauth_error(response: requests.Response) -> str | None:

@@ -6,6 +6,10 @@ The client takes the member's tokens from a `TokenStore` (the server-side sessio
 access token shortly before it expires or once after a 401, and retries the call. Views never
 see a token, build a closure or know that a refresh happened.
 
+Every call the client makes ends within one budget, the request's (`budget`, in seconds from the
+client's creation): a page that makes three slow calls answers in about the budget, not three
+times a call's deadline.
+
 Refresh tokens rotate upstream and there is one per client_id, so two concurrent requests of
 one member must never both refresh: the loser would replay a dead refresh token and sign the
 member out. Refreshes are therefore single-flight per session (the store's lock), and the
@@ -28,6 +32,7 @@ from django.views.decorators.debug import sensitive_variables
 from nexudus.api import FIRST_PAGE, Api, InvoiceQuery
 from nexudus.copies import MemberCopies
 from nexudus.errors import NexudusError, SessionExpired, Unauthorized, Unavailable
+from nexudus.http import BUDGET_SPENT
 from nexudus.records import (
     BrandColors,
     Business,
@@ -56,6 +61,8 @@ MEDIA_TOKEN_PURPOSE = "nexudus.media-token"  # noqa: S105 - a key-derivation lab
 
 # Upstream calls of one page run side by side. Bounded per process, like the connection pool.
 _CALLS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="nexudus-call")
+# A call cut at the budget's end reports its own error a moment later; wait that moment for it.
+_CUT_GRACE_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +137,11 @@ class MemberClient:
         identity: str | None = None,
         coworker_id: int | None = None,
         clock: Callable[[], float] = time.time,
+        budget: float | None = None,
     ) -> None:
-        self.api = api
+        # Every call ends by the budget's end, whatever its own deadline; side-by-side calls
+        # share it, so the request as a whole is bounded, not each call.
+        self.api = api if budget is None else api.until(api.transport.clock() + budget)
         self.store = store
         # Who the member is, for per-member caches (never a token): None caches nothing.
         self.identity = identity
@@ -173,7 +183,7 @@ class MemberClient:
         )
         me = self.api.get_me(token)
         try:
-            location: Business | None = business.result()
+            location: Business | None = self._result(business)
         except NexudusError:
             # The location's name and locale are niceties; sign the member in without them.
             location = None
@@ -232,7 +242,7 @@ class MemberClient:
 
     def _keep_configuration(self, pending: Future[Configuration]) -> None:
         try:
-            configuration = pending.result()
+            configuration = self._result(pending)
         except NexudusError:
             return  # a page asks again later
         cache.set(self._configuration_key(), configuration, CONFIGURATION_CACHE_SECONDS)
@@ -251,6 +261,8 @@ class MemberClient:
             return
         try:
             colors = self.api.get_brand_colors(access_token, business_id)
+        except Unavailable:
+            return  # slow or down (or the sign-in's budget is spent): ask at the next sign-in
         except NexudusError:
             colors = BrandColors(primary=None)  # none to learn; ask again tomorrow
         cache.set(f"brand:{business_id}", colors, BRAND_CACHE_SECONDS)
@@ -332,12 +344,23 @@ class MemberClient:
         results: list[object | NexudusError] = []
         for argument, future in zip(arguments, futures, strict=True):
             try:
-                results.append(future.result())
+                results.append(self._result(future))
             except Unauthorized:
                 results.append(self._retry(endpoint, argument))
             except NexudusError as error:
                 results.append(error)
         return results
+
+    def _result(self, future: Future[T]) -> T:
+        """A side-by-side call's result, waited for no longer than the budget lasts: a call
+        still queued for a pool thread by then would only fail at once when it starts."""
+        left = self.api.time_left()
+        wait = None if left is None else max(0.0, left) + _CUT_GRACE_SECONDS
+        try:
+            return future.result(timeout=wait)
+        except TimeoutError:
+            future.cancel()
+            raise Unavailable(BUDGET_SPENT) from None
 
     def _retry(self, endpoint: Callable[[str, T], object], argument: T) -> object:
         try:

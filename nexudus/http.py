@@ -1,10 +1,11 @@
 """The one HTTP transport every Nexudus call goes through.
 
-It decides, for every call: how long we wait (connect, read, and a total deadline), what we retry
-(idempotent GETs on connection errors, cut bodies and 502/503/504, through urllib3's `Retry` on
-the adapter, with capped full-jitter backoff), what we refuse (redirects, cookies, proxies from
-the environment, bodies over a size cap) and what we write down (method, path, status, time:
-never a query string, a header or a body).
+It decides, for every call: how long we wait (connect, read, and a total deadline, which a
+request's budget can shorten), what we retry (idempotent GETs on connection errors, cut bodies
+and 502/503/504, through urllib3's `Retry` on the adapter, with capped full-jitter backoff), what
+we refuse (redirects, cookies, proxies from the environment, bodies over a size cap, and calls to
+a host whose circuit is open or whose places are all taken: `guards`) and what we write down
+(method, path, status, time: never a query string, a header or a body).
 
 Failures leave as the exceptions in `errors`; callers never see a `requests` exception.
 """
@@ -36,6 +37,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from nexudus import errors
+from nexudus.guards import CIRCUIT_OPEN, Bulkhead, CircuitBreaker, HostGuard
 from web.logging import RedactQueryStrings
 
 VERSION = "0.2.0"
@@ -53,6 +55,11 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 THROTTLE_STATUSES = frozenset({409, 429})
 # read1() returns what has arrived, up to this much; the deadline is checked between reads.
 READ_CHUNK = 64 * 1024
+# The reason of a call refused or cut because the request it serves has spent its budget.
+BUDGET_SPENT = "request budget spent"
+# Failures that only mean "not within the time we gave it": they count against the host only
+# when the call had its full time (a call the request's budget left a moment proves nothing).
+_TIMEOUTS = frozenset({"connect timeout", "read timeout", "deadline exceeded", BUDGET_SPENT})
 
 
 class Transport(requests.Session):
@@ -69,6 +76,9 @@ class Transport(requests.Session):
         backoff_max: float = 2.0,
         max_body_bytes: int = 5 * MiB,
         pool_maxsize: int = 16,
+        failure_threshold: int = 5,
+        cool_down: float = 15.0,
+        max_calls_per_host: int = 4,
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -82,6 +92,11 @@ class Transport(requests.Session):
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
         self.max_body_bytes = max_body_bytes
+        self.failure_threshold = failure_threshold
+        self.cool_down = cool_down
+        self.max_calls_per_host = max_calls_per_host
+        self._guards: dict[str, HostGuard] = {}
+        self._guards_lock = threading.Lock()
         self.sleep = sleep
         self.clock = clock
         self.random = random
@@ -120,23 +135,25 @@ class Transport(requests.Session):
         accept_status: Collection[int] = (),
         max_body_bytes: int | None = None,
         deadline_at: float | None = None,
+        on_behalf_of: object | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one call (with retries) and return a response whose body is already read.
 
         Statuses other than 2xx raise, except those in `accept_status` (e.g. 400 on /api/token,
-        whose body says why). `deadline_at` (on this transport's clock) can only shorten the
-        call's own deadline. Timeouts, redirects, streaming and TLS verification are ours to
-        decide, so the caller's values for them are ignored.
+        whose body says why). `deadline_at` (on this transport's clock; the budget of the request
+        the call serves) can only shorten the call's own deadline: once it has passed, the call
+        fails at once. Calls made `on_behalf_of` the same request share one place in the host's
+        bulkhead. Timeouts, redirects, streaming and TLS verification are ours to decide, so the
+        caller's values for them are ignored.
         """
         method = (method.decode() if isinstance(method, bytes) else method).upper()
         url = url.decode() if isinstance(url, bytes) else url
         for forced in ("timeout", "allow_redirects", "stream", "verify", "proxies"):
             kwargs.pop(forced, None)
         started = self.clock()
-        ends_at = started + self.deadline
-        if deadline_at is not None:
-            ends_at = min(ends_at, deadline_at)
+        own_end = started + self.deadline
+        ends_at = own_end if deadline_at is None else min(own_end, deadline_at)
         call = _Call(
             transport=self,
             method=method,
@@ -145,11 +162,18 @@ class Transport(requests.Session):
             cap=self.max_body_bytes if max_body_bytes is None else max_body_bytes,
             attempts=1 + self.max_retries if method in RETRY_METHODS else 1,
             deadline_at=ends_at,
+            allowed=ends_at - started,
+            deadline_reason=BUDGET_SPENT if ends_at < own_end else "deadline exceeded",
         )
         outcome = "error"
         level = logging.WARNING
         try:
-            with call:
+            if call.remaining() <= 0:
+                raise errors.Unavailable(call.deadline_reason)
+            guard = self.host_guard(url).attempt(
+                call.remaining(), call.counts_against_host, on_behalf_of
+            )
+            with guard, call:
                 response = self._send(call, url, kwargs)
                 outcome = str(response.status_code)
                 self._check_status(call, response)
@@ -157,8 +181,14 @@ class Transport(requests.Session):
             level = logging.INFO
             return response
         except errors.NexudusError as error:
+            if error.path is None:
+                call.attempt = 0  # refused before it went out
+                error.locate(call.method, call.path)
             outcome = error.reason
-            if isinstance(error, errors.Unauthorized | errors.NotFound):
+            # A circuit stays open for many calls; its opening was logged as a warning once.
+            if isinstance(error, errors.Unauthorized | errors.NotFound) or (
+                error.reason == CIRCUIT_OPEN
+            ):
                 level = logging.INFO
             raise
         finally:
@@ -173,10 +203,33 @@ class Transport(requests.Session):
                 call.attempts,
             )
 
+    def forget_hosts(self) -> None:
+        """Start every host's breaker and bulkhead afresh (tests; nothing else needs it)."""
+        with self._guards_lock:
+            self._guards.clear()
+
+    def host_guard(self, url: str) -> HostGuard:
+        """The breaker and bulkhead of the call's host: one per scheme, host and port."""
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        origin = f"{parts.scheme}://{parts.hostname}:{port}"
+        with self._guards_lock:
+            guard = self._guards.get(origin)
+            if guard is None:
+                breaker = CircuitBreaker(
+                    origin,
+                    failure_threshold=self.failure_threshold,
+                    cool_down=self.cool_down,
+                    clock=self.clock,
+                )
+                bulkhead = Bulkhead(self.max_calls_per_host)
+                guard = self._guards[origin] = HostGuard(breaker, bulkhead)
+            return guard
+
     def _send(self, call: _Call, url: str, kwargs: dict[str, Any]) -> requests.Response:
         remaining = call.deadline_at - self.clock()
         if remaining <= 0:
-            raise errors.Unavailable("deadline exceeded").locate(call.method, call.path)
+            raise errors.Unavailable(call.deadline_reason).locate(call.method, call.path)
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
             return super().request(
@@ -244,7 +297,7 @@ def _classify(call: _Call, e: BaseException) -> errors.NexudusError:
     if isinstance(e, _BodyTooLarge):
         return errors.BadResponse("body too large")
     if isinstance(e, _DeadlineExceeded) or call.watch.fired:
-        return errors.Unavailable("deadline exceeded")
+        return errors.Unavailable(call.deadline_reason)
     reason = _urllib3_reason(_innermost(e)) or next(
         (reason for kind, reason in _REQUESTS_REASONS if isinstance(e, kind)), None
     )
@@ -322,6 +375,8 @@ class _Call:
     cap: int
     attempts: int
     deadline_at: float
+    allowed: float  # seconds from start to deadline_at
+    deadline_reason: str  # why the call ends at deadline_at: its own deadline or the budget's
     attempt: int = 1
     body: bytes | None = None
     watch: _Watch = field(default_factory=lambda: _Watch())
@@ -340,6 +395,16 @@ class _Call:
 
     def remaining(self) -> float:
         return self.deadline_at - self.transport.clock()
+
+    def counts_against_host(self, error: errors.NexudusError) -> bool:
+        """Does this failure say the host is unwell? Answers (401, 404, a refused sign-in, a
+        bad body) do not; a timeout does only when the call had the time a healthy host needs."""
+        if not isinstance(error, errors.Unavailable):
+            return False
+        if error.reason in _TIMEOUTS:
+            transport = self.transport
+            return self.allowed >= min(transport.read_timeout, transport.deadline)
+        return True
 
     def wants_body(self, status: int) -> bool:
         return 200 <= status < 300 or status in self.accept_status

@@ -7,6 +7,7 @@ back to a default.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,6 +43,30 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number of at least 1."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds, more than zero (fractions allowed)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
 
 
 def env_url(name: str, default: str) -> str:
@@ -82,7 +107,18 @@ NEXUDUS_HTTP: dict[str, float | int] = {
     "read_timeout": 5.0,
     "deadline": 8.0,
     "max_retries": 2,
+    # Per Nexudus host, in each process: the circuit opens after 5 failures in a row and fails
+    # calls fast for 15 s before a probe; requests of at most half of gunicorn's threads wait on
+    # the host at once (a page's side-by-side calls count once), so a hung Nexudus leaves the
+    # other half (and /healthz) free.
+    "failure_threshold": 5,
+    "cool_down": 15.0,
+    "max_calls_per_host": max(1, env_int("GUNICORN_THREADS", 8) // 2),
 }
+# One budget for all the Nexudus calls of one request, sign-in and guest pages included: each
+# call's deadline is cut to what is left of it, so a page answers in about this long however
+# many slow calls it makes (then with its "could not load" state).
+NEXUDUS_REQUEST_BUDGET_SECONDS = env_seconds("NEXUDUS_REQUEST_BUDGET_SECONDS", 8.0)
 # Where a member who must choose a new password is sent: the space's own password recovery page.
 # The Nexudus docs describe that page but not its address (UNCERTAIN), so it can be set here.
 NEXUDUS_PASSWORD_RESET_URL = env_str(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+import nexudus
 from sandbox.server import RunningSandbox, start_in_thread
 from tests.harness.services import PostgresServer, RedisServer, start_postgres, start_redis
 
@@ -61,7 +62,8 @@ def sandbox(settings) -> Iterator[RunningSandbox]:
 
 @pytest.fixture(autouse=True)
 def quick_upstream(settings) -> dict[str, float | int]:
-    """Short timeouts and no sleeping between retries, so failure tests stay fast."""
+    """Short timeouts and no sleeping between retries, so failure tests stay fast; and circuit
+    breakers that remember no other test's failures."""
     settings.NEXUDUS_HTTP = {
         "connect_timeout": 1.0,
         "read_timeout": 2.0,
@@ -69,6 +71,7 @@ def quick_upstream(settings) -> dict[str, float | int]:
         "max_retries": 2,
         "backoff_factor": 0.0,
     }
+    nexudus.default_api().transport.forget_hosts()
     return settings.NEXUDUS_HTTP
 
 

@@ -18,6 +18,7 @@ from nexudus import errors
 from nexudus.api import Api
 from nexudus.http import USER_AGENT, Transport
 from nexudus.records import InvoicePage
+from tests.clock import ManualClock
 
 from .conftest import BASE_URL
 from .servers import (
@@ -42,17 +43,11 @@ def list_invoices_at(base_url: str, transport: Transport) -> InvoicePage:
     return Api(transport, base_url).list_invoices("access-abc")
 
 
-class FakeClock:
+class FakeClock(ManualClock):
     """A monotonic clock that only moves when the transport sleeps."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
     def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        self.advance(seconds)
 
 
 # --- statuses -------------------------------------------------------------------------------------
