@@ -39,6 +39,7 @@ from urllib3.util.retry import Retry
 from nexudus import errors
 from nexudus.guards import CIRCUIT_OPEN, Bulkhead, CircuitBreaker, HostGuard
 from web.logging import RedactQueryStrings
+from web.requestlog import record_upstream_call
 
 VERSION = "0.2.0"
 USER_AGENT = f"nexudus-member-portal/{VERSION} (+python-requests)"
@@ -178,7 +179,7 @@ class Transport(requests.Session):
                 outcome = str(response.status_code)
                 self._check_status(call, response)
                 self._keep_body(call, response)
-            level = logging.INFO
+            level = logging.DEBUG  # the request's own line sums it up (web.requestlog)
             return response
         except errors.NexudusError as error:
             if error.path is None:
@@ -192,16 +193,19 @@ class Transport(requests.Session):
                 level = logging.INFO
             raise
         finally:
-            logger.log(
-                level,
-                "%s %s -> %s in %d ms (attempt %d/%d)",
-                call.method,
-                call.path,
-                outcome,
-                (self.clock() - started) * 1000,
-                call.attempt,
-                call.attempts,
-            )
+            milliseconds = (self.clock() - started) * 1000
+            record_upstream_call(outcome, milliseconds)
+            if logger.isEnabledFor(level):
+                logger.log(
+                    level,
+                    "%s %s -> %s in %d ms (attempt %d/%d)",
+                    call.method,
+                    call.path,
+                    outcome,
+                    milliseconds,
+                    call.attempt,
+                    call.attempts,
+                )
 
     def forget_hosts(self) -> None:
         """Start every host's breaker and bulkhead afresh (tests; nothing else needs it)."""

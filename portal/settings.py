@@ -169,6 +169,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses what every middleware below has finished writing (see web/compression.py).
     "web.compression.TextGZipMiddleware",
+    # One line per request with its upstream summary (the calls themselves log at DEBUG).
+    "web.requestlog.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
