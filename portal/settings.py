@@ -224,7 +224,8 @@ if REDIS_URL:
     SESSION_ENGINE = "web.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Database rows read through the process's cache, sealed in both (web.db_sessions).
+    SESSION_ENGINE = "web.db_sessions"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]

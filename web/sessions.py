@@ -19,7 +19,7 @@ from web.crypto import Unsealable, keyed_digest, seal, unseal
 _PURPOSE = "web.sessions"
 
 
-class _SealingCache:
+class SealingCache:
     """The few cache calls Django's cache session store makes, with each key replaced by its
     keyed digest and each value sealed."""
 
@@ -58,9 +58,9 @@ def _sealed(value: dict[str, Any]) -> str:
 
 
 class SessionStore(cache_sessions.SessionStore):
-    """Django's cache session store over `_SealingCache` (synchronous use only: the portal
+    """Django's cache session store over `SealingCache` (synchronous use only: the portal
     runs under WSGI, and the async methods would reach the cache around it)."""
 
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
-        self._cache = _SealingCache(self._cache)  # type: ignore[assignment]
+        self._cache = SealingCache(self._cache)  # type: ignore[assignment]

@@ -78,7 +78,7 @@ def cache_spy(monkeypatch) -> Iterator[CacheSpy]:
 
 @pytest.mark.parametrize(
     "engine",
-    ["django.contrib.sessions.backends.db", "web.sessions"],
+    ["web.db_sessions", "web.sessions"],
     ids=["database sessions", "cache sessions (REDIS_URL)"],
 )
 def test_no_session_key_email_or_token_reaches_the_cache(
@@ -127,3 +127,37 @@ def test_cache_sessions_still_end_at_sign_out(client: Client, sandbox, member, s
     replay = Client()
     replay.cookies[settings.SESSION_COOKIE_NAME] = key
     assert replay.get("/").status_code == 302
+
+
+def test_database_session_rows_are_sealed_and_read_through_the_cache(
+    client: Client, sandbox, member, settings, django_assert_num_queries
+) -> None:
+    """Issue 15: no session query on a repeat page; issue 14: no token or e-mail in the row."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "web.db_sessions"
+    sign_in(client, member)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    row = Session.objects.get(session_key=key).session_data
+    tokens = [*sandbox.app.state.access_tokens, *sandbox.app.state.refresh_tokens]
+    assert tokens
+    # Django's own rows are only signed: base64 of JSON anyone can read. Ours are sealed.
+    import base64
+    import zlib
+
+    from web.crypto import unseal
+
+    raw = base64.urlsafe_b64decode(row.split(":")[0] + "===")
+    for readable in (row.encode(), raw):
+        for secret in [*tokens, member.email, "Lovelace"]:
+            assert secret.encode() not in readable
+    with pytest.raises(zlib.error):
+        zlib.decompress(raw)
+    assert any(token in unseal(row, purpose="web.db_sessions").decode() for token in tokens)
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert client.get("/").status_code == 200
+    # With the cache gone (a restart), the sealed row still holds the session.
+    cache.clear()
+    assert "Hello, Ada" in client.get("/").content.decode()

@@ -140,5 +140,5 @@ def test_redis_url_moves_cache_and_sessions_to_redis() -> None:
     assert "django.core.cache.backends.redis.RedisCache" in result.stdout
     env.pop("REDIS_URL")
     default = _manage("shell", "-c", script, env=env)
-    assert "django.contrib.sessions.backends.db" in default.stdout
+    assert "web.db_sessions" in default.stdout
     assert "signed_cookies" not in default.stdout
