@@ -115,6 +115,8 @@ ROUTES: tuple[tuple[str, tuple[str, ...], Handler], ...] = (
     # Not Nexudus API: the stand-in for a location's payment page (sandbox.payments).
     ("/invoices/<invoice_unique_id>/pay", GET, payments.pay_page),
     ("/invoices/<invoice_unique_id>/pay", POST, payments.pay),
+    # Browsers ask every host for one; the payment page's host answers "none" without a 404.
+    ("/favicon.ico", GET, control.no_favicon),
     ("/_sandbox/health", GET, control.show_health),
     ("/_sandbox/log", GET, control.show_log),
     ("/_sandbox/knobs", ("GET", "POST"), control.knobs_endpoint),

@@ -18,6 +18,10 @@ from sandbox.state import SandboxState
 from sandbox.webhooks import INVOICE_ACTIONS, invoice_dto
 
 
+def no_favicon(state: SandboxState, request: Request) -> Response:
+    return Response(status=204)
+
+
 def show_health(state: SandboxState, request: Request) -> Response:
     return json_response({"Status": "ok"})
 

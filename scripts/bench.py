@@ -80,6 +80,9 @@ class Plan:
     healthz_cpu_requests: int = 2000  # /healthz is cheap: more requests for the same precision
     rss_requests: int = 10_000  # the worker's RSS is read once it has served this many
     mixed_requests: int = 1000  # at least this many mixed-page requests before reading RSS
+    # NEXUDUS_WEBHOOK_SECRET set: each member's unpaid set is kept until a webhook (or 10 min),
+    # so repeat dashboards ask Nexudus nothing and My Invoices asks only for Paid.
+    webhooks: bool = False
 
 
 QUICK = Plan(
@@ -105,6 +108,12 @@ def parse_plan(argv: Sequence[str] | None) -> tuple[str, Plan]:
         "what", nargs="?", choices=("pages", "zip"), default="pages", help="default: pages"
     )
     parser.add_argument("--quick", action="store_true", help="about 1 minute instead of 5")
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        default=None,
+        help="run the portal with NEXUDUS_WEBHOOK_SECRET set (unpaid sets kept until a webhook)",
+    )
     defaults = Plan()
     for name, kind, text in (
         ("repeats", int, "runs whose spread is shown"),
@@ -387,6 +396,7 @@ def portal_env(plan: Plan, workdir: Path, sandbox_port: int, portal_port: int) -
         "PORT": str(portal_port),
         "GUNICORN_WORKERS": str(plan.workers),
         "GUNICORN_THREADS": str(plan.threads),
+        "NEXUDUS_WEBHOOK_SECRET": secrets.token_urlsafe(24) if plan.webhooks else "",
     }
 
 
@@ -1043,7 +1053,8 @@ def describe(plan: Plan, load_at_start: tuple[float, float, float], other_cores:
             f"others   other processes kept {other_cores:.1f} of {os.cpu_count()} cores busy "
             "while the bench measured",
             f"portal   gunicorn {plan.workers} worker(s) x {plan.threads} threads (gthread), "
-            f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} cache",
+            f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} cache, "
+            f"webhooks {'on (unpaid sets kept until a webhook)' if plan.webhooks else 'off'}",
             f"sandbox  {plan.latency_ms:g} ms per API call",
             f"spread   {plan.repeats} repeat(s): median and min-max of the per-repeat figures",
             f"took     {time.monotonic() - STARTED:.0f} s",

@@ -51,6 +51,19 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.e2e
 
 
+# The secret the e2e portal and the sandbox share when a journey turns webhooks on.
+E2E_WEBHOOK_SECRET = "e2e-webhook-secret-" + "w" * 20
+
+
+def wire_sandbox_to(sandbox: RunningSandbox, portal: PortalServer) -> None:
+    """Point the sandbox's payment page and its signed webhooks at the e2e portal."""
+    sandbox.app.knobs.update(
+        portal_url=portal.url,
+        webhook_url=f"{portal.url}/webhooks/nexudus/",
+        webhook_secret=E2E_WEBHOOK_SECRET,
+    )
+
+
 @pytest.fixture(scope="session")
 def e2e_sandbox() -> Iterator[RunningSandbox]:
     running = start_in_thread()
@@ -87,6 +100,9 @@ def portal_server(
         "HOST": "127.0.0.1",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "8",
+        # Pay hands members to the sandbox's stand-in payment page (tests/e2e/test_pay_journeys).
+        "NEXUDUS_PAY_URL": "http://{web_address}/invoices/{invoice_unique_id}/pay",
+        "NEXUDUS_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
     }
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
