@@ -1053,7 +1053,8 @@ def describe(plan: Plan, load_at_start: tuple[float, float, float], other_cores:
             f"others   other processes kept {other_cores:.1f} of {os.cpu_count()} cores busy "
             "while the bench measured",
             f"portal   gunicorn {plan.workers} worker(s) x {plan.threads} threads (gthread), "
-            f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} cache, "
+            f"DJANGO_DEBUG=0, SQLite, {'Redis' if os.environ.get('REDIS_URL') else 'locmem'} "
+            "cache, "
             f"webhooks {'on (unpaid sets kept until a webhook)' if plan.webhooks else 'off'}",
             f"sandbox  {plan.latency_ms:g} ms per API call",
             f"spread   {plan.repeats} repeat(s): median and min-max of the per-repeat figures",
