@@ -231,3 +231,22 @@ def test_the_workers_log_no_password_token_or_query_string(portal, upstream, mem
     assert tokens and media_token
     assert [secret for secret in [member.password, media_token, *tokens] if secret in log] == []
     assert "?" not in "".join(line.path for line in portal.access_lines())
+
+
+def test_a_members_last_good_copy_is_shown_by_both_workers_when_nexudus_fails(
+    portal, upstream, member
+) -> None:
+    """Issue 14: the stale copy lives in the shared Redis, so either worker can stand in."""
+    browser = _signed_in(portal, member.email, member.password)
+    good = browser.get(f"{portal.url}/invoices/")
+    assert good.status_code == 200 and "as of" not in good.text
+    upstream.app.knobs.update(fault="503", fault_path_prefix="/api/public/billing")
+
+    def one_round() -> list[AccessLine]:
+        mark = portal.log_size()
+        pages = _at_once(browser, "GET", f"{portal.url}/invoices/", PARALLEL)
+        assert [page.status_code for page in pages] == [200] * PARALLEL
+        assert all("Showing your invoices as of" in page.text for page in pages)
+        return _served(portal, mark, "GET", "/invoices/", PARALLEL)
+
+    _on_both_workers(portal, one_round)
