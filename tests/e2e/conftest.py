@@ -189,7 +189,10 @@ def validator() -> Iterator[Validator]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the Nu HTML Checker did not start") from None
                 time.sleep(0.25)
-        yield Validator(url=f"http://127.0.0.1:{port}")
+        validator = Validator(url=f"http://127.0.0.1:{port}")
+        # The JVM's first check is slow (class loading, JIT): pay it here, not in a journey.
+        validator.errors("<!DOCTYPE html><html lang=en><title>warm</title><p>up</p></html>")
+        yield validator
     finally:
         process.terminate()
         process.wait(timeout=10)
