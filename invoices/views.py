@@ -62,6 +62,10 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         if not htmx:
             return redirect(address)
         return push_url(render_page(request, page), address)
+    if htmx and page.url is not None and page.url != f"?{request.GET.urlencode()}":
+        # The filter form sends empty fields (`q=`): the address bar keeps the tidy address.
+        address = request.path + (page.url if page.url != "?" else "")
+        return push_url(render_page(request, page), address)
     return render_page(request, page)
 
 
