@@ -50,6 +50,8 @@ class Fetched:
     period_documents: int = 0
     hidden_credit_notes: int = 0
     too_long: bool = False
+    # Narrowed to a search in every year: the years of everything that was read.
+    span: Span | None = None
 
 
 def fetch_groups(
@@ -61,31 +63,39 @@ def fetch_groups(
     with_years: bool,
 ) -> Fetched:
     """The groups' data in about one round trip (plus the year's search when narrowed)."""
+    history = PAID in wanted and options.narrowed
     queries = []
     if TO_PAY in wanted:
         queries.append(unpaid_query(1))
     if PAID in wanted:
-        queries.append(history_query(1) if options.narrowed else paid_query)
+        queries.append(history_query(1) if history else paid_query)
     span = known_span(nexudus) if with_years else None
-    probe = with_years and span is None
-    if probe:
-        queries += span_queries()
+    # The newest document heads the history's first page, and a search of every year reads
+    # all of it: the probes ask only for what this page will not see anyway.
+    newest_probe = with_years and span is None and not history
+    oldest_probe = with_years and span is None and not (history and options.year is None)
+    newest_query, oldest_query = span_queries()
+    queries += [newest_query] if newest_probe else []
+    queries += [oldest_query] if oldest_probe else []
     results = list(nexudus.list_invoices_each(queries))
     ledger: Ledger | NexudusError | None = None
     if TO_PAY in wanted:
         first = results.pop(0)
         ledger = first if isinstance(first, NexudusError) else _ledger(nexudus, first)
     paid: InvoicePage | NexudusError | None = results.pop(0) if PAID in wanted else None
+    newest = results.pop(0) if newest_probe else paid if history else None
+    oldest = results.pop(0) if oldest_probe else None
     oldest_seen = None
-    if probe:
-        newest, oldest = results
-        if isinstance(newest, InvoicePage) and isinstance(oldest, InvoicePage):
-            span = span_from(newest, oldest)
-            remember_span(nexudus, span)
-            oldest_seen = created(oldest.invoices[0]) if span else None
+    if isinstance(newest, InvoicePage) and isinstance(oldest, InvoicePage):
+        span = span_from(newest, oldest)
+        remember_span(nexudus, span)
+        oldest_seen = created(oldest.invoices[0]) if span else None
     fetched = Fetched(ledger, paid)
-    if PAID in wanted and options.narrowed and isinstance(paid, InvoicePage):
+    if history and isinstance(paid, InvoicePage):
         fetched = _narrowed(nexudus, options, paid, ledger, oldest_seen)
+        if fetched.span is not None:
+            span = fetched.span
+            remember_span(nexudus, span)
     if not with_years:
         return fetched
     # What this page saw widens the span: a year just begun shows before the cache forgets.
@@ -128,7 +138,10 @@ def _narrowed(
         has_previous=number > 1,
     )
     period_documents = sum(1 for i in documents if not i.draft)
-    return Fetched(ledger, page, (), period_documents, len(found) - len(shown))
+    hidden = len(found) - len(shown)
+    # Every year was read: its span is exact, no probe needed.
+    span = Span.of(i.created_on for i in documents) if year is None else None
+    return Fetched(ledger, page, (), period_documents, hidden, span=span)
 
 
 def _ledger(nexudus: Any, first: InvoicePage) -> Ledger | NexudusError:

@@ -330,6 +330,8 @@ def span_from(newest: InvoicePage, oldest: InvoicePage) -> Span | None:
     first, last = created(newest.invoices[0]), created(oldest.invoices[0])
     if first < last or last == _OLDEST:
         return None
+    if newest.invoices[0].id == oldest.invoices[0].id and (newest.total_items or 0) > 1:
+        return None  # both ends are the same record: `dir` was ignored
     return Span(first.year, last.year)
 
 
