@@ -50,6 +50,10 @@ def _today_and_culture(request: HttpRequest) -> tuple[date, str | None]:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     options = ListOptions.from_query(request.GET)
     htmx = request.htmx  # type: ignore[attr-defined]
+    if not htmx and any(request.GET.get(name) == "" for name in ("year", "q")):
+        # The find form's empty fields ("All years", no number) without JavaScript: a tidy
+        # address to bookmark, before any call to Nexudus.
+        return redirect(request.path + (options.url() if options.url() != "?" else ""))
     page = invoice_list_page(
         request.nexudus,  # type: ignore[attr-defined]
         options,

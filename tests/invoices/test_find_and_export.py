@@ -566,3 +566,13 @@ def test_the_csv_says_overdue_by_the_locations_calendar(signed_in_member, sandbo
             assert datetime.fromisoformat(row[2]).date() < today
         if row[4] == "Unpaid":
             assert datetime.fromisoformat(row[2]).date() >= today
+
+
+def test_the_form_without_javascript_lands_on_a_tidy_address(signed_in_member, sandbox) -> None:
+    sandbox.app.clear_log()
+    response = signed_in_member.get("/invoices/?year=&q=&credit_notes=1")
+    assert response.status_code == 302
+    assert response["Location"] == "/invoices/?credit_notes=1"
+    assert sandbox.app.log == []  # asked nothing of Nexudus before sending it on
+    response = signed_in_member.get("/invoices/?year=2026&q=")
+    assert response["Location"] == "/invoices/?year=2026"
