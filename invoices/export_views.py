@@ -57,9 +57,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     except NexudusError:
         return _unavailable(request)
     response = HttpResponse(csv_text(documents, today), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"{file_stem(year)}.csv")
     logger.info("csv export: %d rows", len(documents))
-    return response
+    return _attachment(response, f"{file_stem(year)}.csv")
 
 
 @sensitive_variables("token")
@@ -76,6 +75,10 @@ def export_zip(request: HttpRequest) -> HttpResponse:
         documents = period_documents(nexudus, year)
         if len(documents) > ZIP_MAX_PDFS:
             return _too_long(request, year, len(documents), culture, zip_cap=True)
+        stem = file_stem(year)
+        if request.method == "HEAD":
+            # What a GET would answer, without asking for a single PDF.
+            return _attachment(HttpResponse(content_type="application/zip"), f"{stem}.zip")
         # A first media token now: if Nexudus cannot give one, say so before the zip starts.
         token = nexudus.media_token()
     except TooLong as error:
@@ -83,14 +86,17 @@ def export_zip(request: HttpRequest) -> HttpResponse:
     except NexudusError:
         return _unavailable(request)
     del token
-    stem = file_stem(year)
     member_hosts = request.member.trusted_hosts  # type: ignore[attr-defined]
     response = StreamingHttpResponse(
         zip_stream(nexudus, documents, today, stem, member_hosts), content_type="application/zip"
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.zip")
     # Whatever sits in front (nginx) must pass each piece on as it comes.
     response["X-Accel-Buffering"] = "no"
+    return _attachment(response, f"{stem}.zip")
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -576,3 +576,12 @@ def test_the_form_without_javascript_lands_on_a_tidy_address(signed_in_member, s
     assert sandbox.app.log == []  # asked nothing of Nexudus before sending it on
     response = signed_in_member.get("/invoices/?year=2026&q=")
     assert response["Location"] == "/invoices/?year=2026"
+
+
+def test_a_head_of_the_zip_asks_for_no_pdf_and_no_media_token(signed_in_member, sandbox) -> None:
+    sandbox.app.clear_log()
+    response = signed_in_member.head("/invoices/export.zip")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="invoices-all-years.zip"'
+    assert sandbox.app.calls(MEDIA) == []
+    assert not [e for e in sandbox.app.log if e.path.endswith("/pdf")]
