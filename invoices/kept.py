@@ -91,3 +91,18 @@ def oldest(*stalenesses: Staleness | None) -> Staleness | None:
     """What a page made of several answers says: the time of its oldest copy."""
     known = [staleness for staleness in stalenesses if staleness is not None]
     return min(known, key=lambda staleness: staleness.as_of) if known else None
+
+
+def kept_or_stale(nexudus: Any, name: str, answer: Any) -> tuple[Any, Staleness | None]:
+    """Keep a good answer; stand in for a failed one (a NexudusError) with the last good copy,
+    if there is one. Returns the answer to show and, for a copy, as of when."""
+    if isinstance(answer, NexudusError):
+        standing_in = stale(nexudus, name, answer)
+        return standing_in if standing_in is not None else (answer, None)
+    keep(nexudus, name, answer)
+    return answer, None
+
+
+def paid_name(query: Any) -> str:
+    """The name a Paid page is kept under: one per query (page, switch, shape)."""
+    return f"paid:{query!r}"

@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invoices import kept
-from invoices.ledger import ROW_FIELDS, Ledger, fetch_ledger, ledger_after, unpaid_query
+from invoices.finding import fetch_groups, finding, group_empty_texts, narrowed_ledger
+from invoices.ledger import ROW_FIELDS, Ledger, fetch_ledger
 from invoices.paging import (
     GROUPS,
     GROUPS_TARGET,
     PAGE_SIZE,
     PAID,
     TO_PAY,
-    Group,
     ListOptions,
     Pager,
     pager,
@@ -67,6 +67,10 @@ class ToPayView:
     credit_notes: list[Row] = field(default_factory=list)
     retry_url: str = "?"
     announce: str = ""
+    # Narrowed to a year or a number: what an empty group says, and that the totals above
+    # the rows are still the whole account's.
+    empty_text: str = ""
+    whole_account: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class PaidView:
     pager: Pager | None = None
     retry_url: str = "?"
     announce: str = ""
+    empty_text: str = ""
 
 
 def invoices_text(count: int, culture: str | None, *, complete: bool = True) -> str:
@@ -115,7 +120,9 @@ def invoice_list_page(
     if not switches.view:
         return Page("invoices/not_shown.html", {})
     wanted = [group for group in GROUPS if group.target == target] or list(GROUPS)
-    ledger, paid, staleness = _fetch(nexudus, options, wanted)
+    # The years to pick from only on a full page: the form is not part of any fragment.
+    fetched = fetch_groups(nexudus, options, wanted, paid_query(options), with_years=not target)
+    ledger, paid, staleness = fetched.ledger, fetched.paid, fetched.staleness
     if isinstance(paid, InvoicePage) and paid.total_pages and paid.page > paid.total_pages:
         # Past the end: answer with the last page, and say its address.
         paid, paid_staleness = _one(nexudus, paid_query(options, page=paid.total_pages))
@@ -125,6 +132,10 @@ def invoice_list_page(
     builder = RowBuilder(today, culture, links, switches, show_location=several_locations(shown))
     to_pay = _to_pay_view(ledger, options, builder) if TO_PAY in wanted else None
     paid_view = _paid_view(paid, options, builder) if PAID in wanted else None
+    if paid_view is not None and fetched.too_long:
+        paid_view = PaidView(
+            failed=False, empty_text=_("Pick a year to search your paid invoices.")
+        )
     context = {
         "options": options,
         "switches": switches,
@@ -142,6 +153,15 @@ def invoice_list_page(
         "credit_notes_url": replace(options, credit_notes=not options.credit_notes).url(),
         "retry_url": options.url(),
         "stale_notice": staleness.notice(culture, time_zone) if staleness else "",
+        "years": _years(fetched.years, options.year),
+        "finding": finding(
+            options,
+            fetched,
+            _rows_shown(to_pay, paid_view),
+            culture,
+            links,
+            can_print=switches.print,
+        ),
     }
     url = options.url()
     if target is not None and len(wanted) == 1:
@@ -154,56 +174,10 @@ def invoice_list_page(
     return Page("invoices/list.html", context, url=url)
 
 
-def _fetch(
-    nexudus: Any, options: ListOptions, wanted: list[Group]
-) -> tuple[Ledger | NexudusError | None, InvoicePage | NexudusError | None, kept.Staleness | None]:
-    """The groups' first calls side by side: the page costs about one upstream round trip.
-    The unpaid set comes from a webhook-vouched copy when there is one; an answer Nexudus
-    fails to give comes from the last good copy, and the page says as of when."""
-    fresh = kept.fresh_ledger(nexudus) if TO_PAY in wanted else None
-    query = paid_query(options) if PAID in wanted else None
-    queries = []
-    if TO_PAY in wanted and fresh is None:
-        queries.append(unpaid_query(1))
-    if query is not None:
-        queries.append(query)
-    results = list(nexudus.list_invoices_each(queries))
-    ledger: Ledger | NexudusError | None = fresh
-    ledger_staleness = paid_staleness = None
-    if TO_PAY in wanted and fresh is None:
-        first = results.pop(0)
-        ledger = first if isinstance(first, NexudusError) else _ledger(nexudus, first)
-        ledger, ledger_staleness = _kept_or_stale(nexudus, kept.LEDGER, ledger)
-    paid = results.pop(0) if query is not None else None
-    if query is not None:
-        paid, paid_staleness = _kept_or_stale(nexudus, _paid_name(query), paid)
-    return ledger, paid, kept.oldest(ledger_staleness, paid_staleness)
-
-
-def _paid_name(query: InvoiceQuery) -> str:
-    return f"paid:{query!r}"
-
-
-def _kept_or_stale(nexudus: Any, name: str, answer: Any) -> tuple[Any, kept.Staleness | None]:
-    """Keep a good answer; stand in for a failed one with the last good copy, if any."""
-    if isinstance(answer, NexudusError):
-        standing_in = kept.stale(nexudus, name, answer)
-        return standing_in if standing_in is not None else (answer, None)
-    kept.keep(nexudus, name, answer)
-    return answer, None
-
-
 def _invoices_of(ledger: Ledger | NexudusError | None) -> tuple[Any, ...]:
     if not isinstance(ledger, Ledger):
         return ()
     return (*ledger.to_pay, *ledger.upcoming, *ledger.credit_notes)
-
-
-def _ledger(nexudus: Any, first: InvoicePage) -> Ledger | NexudusError:
-    try:
-        return ledger_after(nexudus, first)
-    except NexudusError as error:
-        return error
 
 
 def _one(
@@ -213,13 +187,13 @@ def _one(
         answer: InvoicePage | NexudusError = nexudus.list_invoices(query)
     except NexudusError as error:
         answer = error
-    return _kept_or_stale(nexudus, _paid_name(query), answer)
+    return kept.kept_or_stale(nexudus, kept.paid_name(query), answer)
 
 
 def _clamped(options: ListOptions, ledger: Ledger | NexudusError | None, paid: Any) -> ListOptions:
     pages = dict(options.pages)
     if isinstance(ledger, Ledger):
-        last = max(1, -(-ledger.count // PAGE_SIZE))
+        last = max(1, -(-narrowed_ledger(ledger, options).count // PAGE_SIZE))
         pages[TO_PAY.key] = min(pages[TO_PAY.key], last)
     if isinstance(paid, InvoicePage):
         pages[PAID.key] = paid.page
@@ -230,29 +204,35 @@ def _to_pay_view(
     ledger: Ledger | NexudusError | None, options: ListOptions, builder: RowBuilder
 ) -> ToPayView:
     if not isinstance(ledger, Ledger):
-        return ToPayView(failed=True, retry_url=options.url(TO_PAY.target))
+        # No "#to-pay" on a retry: a link that differs from the page only by its fragment
+        # would not reload it without JavaScript.
+        return ToPayView(failed=True, retry_url=options.url())
     culture = builder.culture
-    page = pager(options, TO_PAY, ledger.count, culture)
+    # Rows of the year or search only; the totals stay the whole account's (and say so).
+    shown = narrowed_ledger(ledger, options)
+    page = pager(options, TO_PAY, shown.count, culture)
     start = (page.number - 1) * PAGE_SIZE
     return ToPayView(
         failed=False,
-        count=ledger.count,
-        count_text=invoices_text(ledger.count, culture, complete=ledger.complete),
-        rows=builder.rows(ledger.to_pay[start : start + PAGE_SIZE]),
+        count=shown.count,
+        count_text=invoices_text(shown.count, culture, complete=ledger.complete),
+        rows=builder.rows(shown.to_pay[start : start + PAGE_SIZE]),
         pager=page,
         totals=builder.totals(ledger.totals),
         credits=builder.totals(ledger.credits),
         balances=builder.totals(ledger.balances) if ledger.credits else [],
-        upcoming=builder.rows(ledger.upcoming),
-        credit_notes=builder.rows(ledger.credit_notes),
+        upcoming=builder.rows(shown.upcoming),
+        credit_notes=builder.rows(shown.credit_notes),
         retry_url=options.url(TO_PAY.target),
         announce=_("To pay, %(position)s") % {"position": page.position_text},
+        empty_text=group_empty_texts(options)[0],
+        whole_account=options.narrowed and bool(ledger.totals or ledger.credits),
     )
 
 
 def _paid_view(paid: Any, options: ListOptions, builder: RowBuilder) -> PaidView:
     if not isinstance(paid, InvoicePage):
-        return PaidView(failed=True, retry_url=options.url(PAID.target))
+        return PaidView(failed=True, retry_url=options.url())
     total = paid.total_items if paid.total_items is not None else len(paid.invoices)
     page = pager(options, PAID, total, builder.culture)
     return PaidView(
@@ -263,7 +243,23 @@ def _paid_view(paid: Any, options: ListOptions, builder: RowBuilder) -> PaidView
         pager=page,
         retry_url=options.url(PAID.target),
         announce=_("Paid, %(position)s") % {"position": page.position_text},
+        empty_text=group_empty_texts(options)[1],
     )
+
+
+def _rows_shown(to_pay: ToPayView | None, paid: PaidView | None) -> int:
+    """Every row the groups show for this address, on any of their pages."""
+    count = 0
+    if to_pay is not None and not to_pay.failed:
+        count += to_pay.count + len(to_pay.upcoming) + len(to_pay.credit_notes)
+    if paid is not None and not paid.failed:
+        count += paid.count
+    return count
+
+
+def _years(years: tuple[int, ...], chosen: int | None) -> list[int]:
+    """The years to pick from, newest first, with the chosen one even when it has nothing."""
+    return sorted({*years, *([chosen] if chosen is not None else [])}, reverse=True)
 
 
 def unpaid_panel(

@@ -41,6 +41,9 @@ class ListOptions:
     # True when the address asked for something that is not a page (junk, zero, negative):
     # the page answers with page 1 and its own address.
     corrected: bool = False
+    # Only invoices issued in this year (location time); only numbers containing `q`.
+    year: int | None = None
+    q: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ListOptions:
@@ -49,7 +52,20 @@ class ListOptions:
             number, ok = _page_number(query.get(group.page_param))
             pages[group.key] = number
             corrected |= not ok
-        return cls(credit_notes=query.get("credit_notes") == "1", pages=pages, corrected=corrected)
+        year, year_ok = finding_year(query.get("year"))
+        q, q_ok = finding_text(query.get("q"))
+        return cls(
+            credit_notes=query.get("credit_notes") == "1",
+            pages=pages,
+            corrected=corrected or not (year_ok and q_ok),
+            year=year,
+            q=q,
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """A year or a number narrows the list: it is then read from the whole history."""
+        return self.year is not None or bool(self.q)
 
     def on_page(self, group: Group, number: int) -> ListOptions:
         return replace(self, pages={**self.pages, group.key: number}, corrected=False)
@@ -57,6 +73,10 @@ class ListOptions:
     def url(self, anchor: str = "") -> str:
         """This list's address (relative), with `#anchor` for links that work without JS."""
         query = QueryDict(mutable=True)
+        if self.year is not None:
+            query["year"] = str(self.year)
+        if self.q:
+            query["q"] = self.q
         if self.credit_notes:
             query["credit_notes"] = "1"
         for group in GROUPS:
@@ -64,6 +84,29 @@ class ListOptions:
                 query[group.page_param] = str(self.pages[group.key])
         fragment = f"#{anchor}" if anchor else ""
         return f"?{query.urlencode()}{fragment}"
+
+
+# Years a history can hold; anything else in `?year=` is junk, answered with all years.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+SEARCH_MAX = 50
+
+
+def finding_year(raw: str | None) -> tuple[int | None, bool]:
+    """`?year=`: (the year or None for all years, whether the address said it well)."""
+    if raw is None or raw == "":
+        return None, True
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        return None, False
+    year = int(raw)
+    return (year, True) if FIRST_YEAR <= year <= LAST_YEAR else (None, False)
+
+
+def finding_text(raw: str | None) -> tuple[str, bool]:
+    """`?q=`: the text an invoice number must contain, tidied, and whether it was tidy."""
+    if raw is None:
+        return "", True
+    text = " ".join("".join(c for c in raw if c.isprintable()).split())[:SEARCH_MAX]
+    return text, text == raw.strip() or (text == "" and raw.strip() == "")
 
 
 def _page_number(raw: str | None) -> tuple[int, bool]:

@@ -19,8 +19,9 @@ from web.pages import Page
 def _invoices(person: str, query: str = "", *, down: bool = False, stale: bool = False):
     def build() -> Page:
         home = PEOPLE[person].home
-        options = ListOptions.from_query(QueryDict(query))
         today = location_today(home.time_zone)
+        # "{last_year}" keeps a year-filter state on sample data, whatever today is.
+        options = ListOptions.from_query(QueryDict(query.format(last_year=today.year - 1)))
         links = SampleLinks(person)
         copies = stale_copies() if stale else None
 
@@ -49,6 +50,8 @@ register(_state("empty", "No invoices", "empty"))
 register(_state("two-currencies", "Two currencies", "ada"))
 register(_state("credit-notes", "Credit notes and drafts", "ada", "credit_notes=1"))
 register(_state("long-history", "Page 3 of a long history", "busy", "paid_page=3"))
+register(_state("year", "Last year only, page 2", "busy", "year={last_year}&paid_page=2"))
+register(_state("empty-search", "A search that finds nothing", "ada", "q=zz9"))
 register(_state("nexudus-down", "Nexudus down", "ada", down=True))
 register(_state("stale", "Nexudus down, last good data", "ada", stale=True))
 

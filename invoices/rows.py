@@ -36,6 +36,10 @@ class DocumentLinks(Protocol):
 
     def next_invoice_pdf(self) -> str: ...
 
+    def export_csv(self, year: int | None) -> str: ...
+
+    def export_zip(self, year: int | None) -> str: ...
+
 
 class MemberDocumentLinks:
     """A member's links: our routes. PDF routes mint the short-lived upstream link at click
@@ -55,6 +59,16 @@ class MemberDocumentLinks:
 
     def next_invoice_pdf(self) -> str:
         return reverse("invoices:next")
+
+    def export_csv(self, year: int | None) -> str:
+        return _with_year(reverse("invoices:export_csv"), year)
+
+    def export_zip(self, year: int | None) -> str:
+        return _with_year(reverse("invoices:export_zip"), year)
+
+
+def _with_year(path: str, year: int | None) -> str:
+    return f"{path}?year={int(year)}" if year is not None else path
 
 
 MEMBER_LINKS = MemberDocumentLinks()

@@ -57,6 +57,10 @@ def _time_zone(request: HttpRequest) -> str | None:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     options = ListOptions.from_query(request.GET)
     htmx = request.htmx  # type: ignore[attr-defined]
+    if not htmx and any(request.GET.get(name) == "" for name in ("year", "q")):
+        # The find form's empty fields ("All years", no number) without JavaScript: a tidy
+        # address to bookmark, before any call to Nexudus.
+        return redirect(request.path + (options.url() if options.url() != "?" else ""))
     page = invoice_list_page(
         request.nexudus,  # type: ignore[attr-defined]
         options,
@@ -69,6 +73,10 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         address = request.path + (page.url if page.url != "?" else "")
         if not htmx:
             return redirect(address)
+        return push_url(render_page(request, page), address)
+    if htmx and page.url is not None and page.url != f"?{request.GET.urlencode()}":
+        # The filter form sends empty fields (`q=`): the address bar keeps the tidy address.
+        address = request.path + (page.url if page.url != "?" else "")
         return push_url(render_page(request, page), address)
     return render_page(request, page)
 

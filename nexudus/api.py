@@ -21,7 +21,7 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from nexudus import records
+from nexudus import links, records
 from nexudus.errors import (
     BadResponse,
     InvalidCredentials,
@@ -58,6 +58,8 @@ PAGE_FIELDS = (
     "HasNextPage",
     "HasPreviousPage",
 )
+# The order the answer says it used (reference §6b), kept whenever we ask for one.
+ORDER_FIELDS = ("CurrentOrderField", "CurrentSortDirection")
 # `_shape` is a comma-separated list of dotted names: anything else could smuggle in more paths.
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
 _SIGN_IN_REFUSALS: Mapping[str, type[SignInRefused]] = {
@@ -74,6 +76,9 @@ class InvoiceQuery:
     """Which page of the member's invoices to ask for (reference §5, §6b).
 
     `paid=None` means both. `fields` trims each record to those fields (plus Id) via `_shape`.
+    `order_by` asks for an order with the admin REST convention (`orderBy`, `dir` 1 or -1):
+    whether the public list honours it is UNCERTAIN (§6b), so callers check the
+    `InvoicePage.order_*` echo and the records themselves before trusting it.
     """
 
     paid: bool | None = None
@@ -81,6 +86,8 @@ class InvoiceQuery:
     page: int = 1
     size: int = 25
     fields: tuple[str, ...] | None = None
+    order_by: str | None = None
+    ascending: bool = False
 
 
 # The first page of everything, credit notes left out.
@@ -95,15 +102,25 @@ class Api:
     """
 
     def __init__(
-        self, transport: Transport, base_url: str | None = None, *, deadline_at: float | None = None
+        self,
+        transport: Transport,
+        base_url: str | None = None,
+        *,
+        deadline_at: float | None = None,
+        request: Api | None = None,
     ) -> None:
         self.transport = transport
         self._base_url = base_url
         self.deadline_at = deadline_at
+        # The request this Api serves, for the bulkhead: one place per request, however many
+        # budgets its steps get (a streamed export renews its budget per PDF).
+        self._request = request
 
     def until(self, deadline_at: float) -> Api:
-        """This API with every call ending by `deadline_at`: one request's calls, one budget."""
-        return Api(self.transport, self._base_url, deadline_at=deadline_at)
+        """This API with every call ending by `deadline_at`: one request's calls, one budget.
+        Called on an Api that already serves a request, it serves that same request."""
+        request = self._request or (self if self.deadline_at is not None else None)
+        return Api(self.transport, self._base_url, deadline_at=deadline_at, request=request)
 
     def time_left(self) -> float | None:
         """Seconds until `deadline_at`, or None without one."""
@@ -218,9 +235,14 @@ class Api:
         params["creditNotes"] = _flag(query.credit_notes)
         params["page"] = query.page
         params["size"] = query.size
+        envelope = PAGE_FIELDS
+        if query.order_by is not None:
+            params["orderBy"] = _order_field(query.order_by)
+            params["dir"] = "1" if query.ascending else "-1"
+            envelope = (*PAGE_FIELDS, *ORDER_FIELDS)
         if query.fields is not None:
             record_fields = [f"Records.{name}" for name in _fields(query.fields)]
-            params["_shape"] = ",".join([*record_fields, *PAGE_FIELDS])
+            params["_shape"] = ",".join([*record_fields, *envelope])
         response = self._get("/api/public/billing/invoices/my", access_token, params=params)
         return _parse(
             response, lambda data: InvoicePage.from_json(data, page=query.page, size=query.size)
@@ -234,6 +256,37 @@ class Api:
         path = f"/api/public/billing/invoices/{_id(invoice_id)}"
         params = {"_shape": ",".join(_fields(fields))} if fields is not None else None
         return _parse(self._get(path, access_token, params=params), Invoice.from_json)
+
+    @sensitive_variables()
+    def get_invoice_pdf(
+        self,
+        media_token: str,
+        invoice_id: int,
+        web_address: str | None,
+        member_hosts: Sequence[str] = (),
+    ) -> bytes:
+        """A member's invoice PDF, fetched here rather than in the browser (for an export).
+
+        The media JWT rides in the query string (reference §2a) to the issuing location's host
+        when it is one of the member's own (`links.trusted_host`), never anywhere else. The
+        transport logs the path only. Unauthorized means the media JWT has expired.
+        """
+        url = links.invoice_pdf_url(_int_id(invoice_id), media_token, web_address, member_hosts)
+        # Within the budget and the bulkhead place of whoever asked, like every other call.
+        request = self._served_request()
+        response = self.transport.request(
+            "GET",
+            url,
+            headers={"Accept": "application/pdf"},
+            max_body_bytes=PDF_MAX_BYTES,
+            deadline_at=self.deadline_at,
+            on_behalf_of=request,
+        )
+        body = response.content
+        if not body.startswith(b"%PDF"):
+            path = urlsplit(url).path
+            raise BadResponse("not a PDF").locate("GET", path, response.status_code)
+        return body
 
     # --- Guests -----------------------------------------------------------------------------
 
@@ -263,10 +316,16 @@ class Api:
 
     # --- Helpers ----------------------------------------------------------------------------
 
+    def _served_request(self) -> Api | None:
+        """Who holds the bulkhead place for this call: the request it serves, if any."""
+        if self.deadline_at is None:
+            return None
+        return self._request or self
+
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self.base_url}{path}"
         # An Api with a deadline serves one request: its calls share one place in the bulkhead.
-        request = self if self.deadline_at is not None else None
+        request = self._served_request()
         return self.transport.request(
             method, url, deadline_at=self.deadline_at, on_behalf_of=request, **kwargs
         )
@@ -317,6 +376,17 @@ def _id(value: object) -> str:
     if value < 1:
         raise NotFound("no such id")  # no record has one; don't ask
     return quote(str(value), safe="")
+
+
+def _order_field(name: str) -> str:
+    if not isinstance(name, str) or not _FIELD.fullmatch(name) or "." in name:
+        raise ValueError("order_by must be one field name like 'CreatedOn'")
+    return name
+
+
+def _int_id(value: object) -> int:
+    _id(value)
+    return value  # type: ignore[return-value]
 
 
 def _fields(fields: Sequence[str]) -> list[str]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -142,11 +143,24 @@ class MemberClient:
         # Every call ends by the budget's end, whatever its own deadline; side-by-side calls
         # share it, so the request as a whole is bounded, not each call.
         self.api = api if budget is None else api.until(api.transport.clock() + budget)
+        self._budget = budget
         self.store = store
         # Who the member is, for per-member caches (never a token): None caches nothing.
         self.identity = identity
         self.coworker_id = coworker_id
         self.clock = clock
+
+    def with_fresh_budget(self) -> MemberClient:
+        """This client with its budget started anew. A streamed export outlives the request
+        that began it: each of its steps (one PDF) gets a budget of its own."""
+        return MemberClient(
+            self.api,
+            self.store,
+            identity=self.identity,
+            coworker_id=self.coworker_id,
+            clock=self.clock,
+            budget=self._budget,
+        )
 
     @property
     def copies(self) -> MemberCopies | None:
@@ -284,18 +298,19 @@ class MemberClient:
         return self.call(self.api.get_invoice, invoice_id, fields=fields)
 
     @sensitive_variables()
-    def media_token(self) -> str:
+    def media_token(self, *, fresh: bool = False) -> str:
         """A media JWT for this member's downloads, from the shared cache when one is fresh.
 
         Nexudus media tokens live about 60 s. Cached for less than that, a token still has
         time left when the browser follows the redirect; keyed by member, it never serves
         anyone else. The key is a keyed digest (it names no one) and the token is sealed:
         whoever reads the cache (Redis) finds neither an e-mail nor a usable token.
+        `fresh` skips the cache (Nexudus refused the cached one) and caches the new one.
         """
         if not self.identity:
             return self.call(self.api.get_media_token).jwt
         key = f"media-jwt:{keyed_digest(MEDIA_TOKEN_PURPOSE, self.identity)}"
-        cached = cache.get(key)
+        cached = None if fresh else cache.get(key)
         if isinstance(cached, str) and cached:
             try:
                 return unseal(cached, purpose=MEDIA_TOKEN_PURPOSE).decode()
@@ -304,6 +319,86 @@ class MemberClient:
         jwt = self.call(self.api.get_media_token).jwt
         cache.set(key, seal(jwt.encode(), purpose=MEDIA_TOKEN_PURPOSE), MEDIA_TOKEN_CACHE_SECONDS)
         return jwt
+
+    @sensitive_variables()
+    def invoice_pdfs(
+        self, invoices: Iterable[Invoice], member_hosts: Sequence[str] = (), *, ahead: int = 4
+    ) -> Iterator[tuple[Invoice, bytes | NexudusError]]:
+        """Each invoice's PDF (or why not), in order, fetched here for an export.
+
+        Up to `ahead` downloads run side by side, so a long export costs about one round trip
+        per `ahead` PDFs while at most `ahead` + 1 PDFs sit in memory. Media JWTs are asked for
+        in this thread only (it alone touches the session) and renewed as they expire: the
+        cached one is used until Nexudus refuses it, then a fresh one is fetched once and the
+        refused download is tried again with it. A media JWT never leaves this method.
+        """
+        pending: deque[tuple[MemberClient, Invoice, str, Future[bytes]]] = deque()
+        source = iter(invoices)
+        refused: set[str] = set()
+        try:
+            while True:
+                while len(pending) <= ahead:
+                    invoice = next(source, None)
+                    if invoice is None:
+                        break
+                    # One budget per PDF: the request's own ran out long ago in a long zip.
+                    step = self.with_fresh_budget()
+                    pending.append((step, *step._pdf_download(invoice, member_hosts)))
+                if not pending:
+                    return
+                step, invoice, token, download = pending.popleft()
+                yield invoice, step._pdf_result(invoice, token, download, member_hosts, refused)
+        finally:
+            for _, _, _, download in pending:
+                download.cancel()
+
+    @sensitive_variables()
+    def _pdf_download(
+        self, invoice: Invoice, member_hosts: Sequence[str]
+    ) -> tuple[Invoice, str, Future[bytes]]:
+        try:
+            token = self.media_token()
+        except (NexudusError, SessionExpired) as error:
+            return invoice, "", _failed(error)
+        download = _CALLS.submit(
+            contextvars.copy_context().run,
+            self.api.get_invoice_pdf,
+            token,
+            invoice.id,
+            invoice.business_web_address,
+            member_hosts,
+        )
+        return invoice, token, download
+
+    @sensitive_variables()
+    def _pdf_result(
+        self,
+        invoice: Invoice,
+        token: str,
+        download: Future[bytes],
+        member_hosts: Sequence[str],
+        refused: set[str],
+    ) -> bytes | NexudusError:
+        try:
+            return download.result()
+        except Unauthorized:
+            pass  # the media JWT expired on the way: renew it (once per JWT) and try again
+        except NexudusError as error:
+            return error
+        except SessionExpired:
+            return Unavailable("session expired")
+        try:
+            refused.add(token)
+            renewed = self.media_token()
+            if renewed in refused:
+                renewed = self.media_token(fresh=True)
+            return self.api.get_invoice_pdf(
+                renewed, invoice.id, invoice.business_web_address, member_hosts
+            )
+        except NexudusError as error:
+            return error
+        except SessionExpired:
+            return Unavailable("session expired")
 
     # --- Tokens -----------------------------------------------------------------------------
 
@@ -425,6 +520,12 @@ class MemberClient:
             return None
         store.keep(saved)
         return saved
+
+
+def _failed(error: BaseException) -> Future[bytes]:
+    future: Future[bytes] = Future()
+    future.set_exception(error)
+    return future
 
 
 def _host_key(base_url: str) -> str:

@@ -430,6 +430,9 @@ class InvoicePage:
     total_pages: int | None
     has_next: bool
     has_previous: bool
+    # The order the answer says it used ("CreatedOn", "DESC"), when it says (§6b).
+    order_field: str | None = None
+    order_direction: str | None = None
 
     @classmethod
     def from_json(cls, data: Any, *, page: int, size: int) -> InvoicePage:
@@ -460,7 +463,17 @@ class InvoicePage:
         if total_items is None and not has_next:
             total_items = (page - 1) * size + len(invoices)  # this is the last page
             total_pages = total_pages or page
-        return cls(invoices, page, size, total_items, total_pages, has_next, has_previous)
+        return cls(
+            invoices,
+            page,
+            size,
+            total_items,
+            total_pages,
+            has_next,
+            has_previous,
+            order_field=opt(obj, "CurrentOrderField", as_=_as_str),
+            order_direction=opt(obj, "CurrentSortDirection", as_=_as_str),
+        )
 
 
 def _records(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:

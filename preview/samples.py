@@ -234,10 +234,12 @@ def sample_invoices(person: str, today: date) -> tuple[Invoice, ...]:
         if spec.draft:
             number = f"DRAFT-{spec.id}"
         else:
-            key = (spec.location.prefix, spec.credit_note)
+            # Numbers run per location, kind and year, like a real ledger's.
+            year = (today - timedelta(days=spec.days_ago)).year
+            key = (spec.location.prefix, spec.credit_note, year)
             counters[key] = counters.get(key, 0) + 1
             prefix = f"{spec.location.prefix}CN" if spec.credit_note else spec.location.prefix
-            number = f"{prefix}-{today.year}-{counters[key]:05d}"
+            number = f"{prefix}-{year}-{counters[key]:05d}"
         invoices.append(_invoice(spec, today, number))
     return tuple(reversed(invoices))
 
@@ -307,6 +309,8 @@ class SampleClient:
             if (query.credit_notes or not invoice.credit_note)
             and (query.paid is None or invoice.paid == query.paid)
         ]
+        if query.ascending:
+            rows.reverse()  # newest first is the default order, as the list serves it
         size = min(query.size, 100)
         pages = -(-len(rows) // size)
         chunk = rows[(query.page - 1) * size : query.page * size]
@@ -318,6 +322,8 @@ class SampleClient:
             total_pages=pages,
             has_next=query.page < pages,
             has_previous=query.page > 1,
+            order_field="CreatedOn",
+            order_direction="ASC" if query.ascending else "DESC",
         )
 
     def list_invoices_each(
@@ -374,6 +380,12 @@ class SampleLinks:
 
     def next_invoice_pdf(self) -> str:
         return reverse("preview:statement_pdf", args=[self.person])
+
+    def export_csv(self, year: int | None) -> str:
+        return "#"  # exports are the member's own data: a preview has none to give
+
+    def export_zip(self, year: int | None) -> str:
+        return "#"
 
 
 # Sample invoices that have a preview state of their own page (see invoices/previews.py).

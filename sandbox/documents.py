@@ -105,7 +105,18 @@ def _pdf(state: SandboxState, invoice: Invoice) -> Response:
             # Not if the invoice changed while this one rendered: that PDF is already stale.
             if state.data.invoices.get(invoice.id) is invoice:
                 state.pdf_cache[invoice.id] = body
-    return _pdf_response(body, f"{invoice.number}.pdf")
+    return _pdf_response(padded(body, state.knobs.pdf_min_kib * 1024), f"{invoice.number}.pdf")
+
+
+def padded(body: bytes, size: int) -> bytes:
+    """`body` grown to at least `size` bytes and still a valid PDF: a comment after its end,
+    then its last trailer again, so a reader looking for `startxref` from the end finds it."""
+    if len(body) >= size:
+        return body
+    tail = body[body.rindex(b"startxref") :]
+    line = b"% padding " + b"." * 100 + b"\n"
+    count = -(-(size - len(body) - len(tail)) // len(line))
+    return body + b"\n" + line * count + tail
 
 
 def _pdf_response(body: bytes, filename: str) -> Response:

@@ -47,6 +47,7 @@ ENV_KNOBS = {
     "SANDBOX_PORTAL_URL": "portal_url",
     "SANDBOX_WEBHOOK_URL": "webhook_url",
     "SANDBOX_WEBHOOK_SECRET": "webhook_secret",
+    "SANDBOX_PDF_MIN_KIB": "pdf_min_kib",
 }
 
 # Names that took seconds before the durations moved to milliseconds. Using one fails loudly
@@ -81,6 +82,8 @@ class Knobs:
       it becomes the action, see `sandbox.webhooks`).
     - `webhook_secret`: None = unsigned; otherwise the shared secret that signs them. Never
       shown by `public_dict` (GET /_sandbox/knobs).
+    - `pdf_min_kib`: 0 = invoice PDFs as rendered (a few KiB); N = padded to at least N KiB
+      (still valid PDFs), the size of a real invoice with a logo, for export benchmarks.
     """
 
     latency_ms: float = 0.0
@@ -98,6 +101,7 @@ class Knobs:
     portal_url: str = "http://127.0.0.1:8000"
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    pdf_min_kib: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -206,6 +210,12 @@ def _positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def _kibibytes(name: str, value: Any) -> int:
+    if int(value) < 0 or int(value) > 20 * 1024:
+        raise ValueError(f"{name} is a size from 0 to 20480 KiB")
+    return int(value)
+
+
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -263,6 +273,7 @@ _COERCE: dict[str, Callable[[str, Any], Any]] = {
     "portal_url": _base_url,
     "webhook_url": _optional_url,
     "webhook_secret": _optional_text,
+    "pdf_min_kib": _kibibytes,
 }
 
 

@@ -10,7 +10,7 @@ it has served 10k requests. It prints one table, then stops every process it sta
 
     scripts/bench.py                 # about 5 minutes (3 repeats)
     scripts/bench.py --quick         # about 1 minute, for development
-    scripts/bench.py zip             # the zip export (issue 13): a stub until the route exists
+    scripts/bench.py zip             # the zip export: peak memory and time for 200 PDFs
 
 The load generator is threads with http.client keep-alive connections in this process; the
 CPU figures come from /proc/<worker>/stat, so the generator's own CPU never counts in them.
@@ -337,7 +337,9 @@ class Servers:
 
 
 @contextlib.contextmanager
-def running_servers(plan: Plan) -> Iterator[Servers]:
+def running_servers(
+    plan: Plan, sandbox_args: Sequence[str] = (), sandbox_env: dict[str, str] | None = None
+) -> Iterator[Servers]:
     """The sandbox and the portal, stopped on the way out whatever happens."""
     started: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
@@ -345,8 +347,17 @@ def running_servers(plan: Plan) -> Iterator[Servers]:
         try:
             sandbox_port = free_port()
             sandbox = spawn(
-                [sys.executable, "-m", "sandbox", "--host", HOST, "--port", str(sandbox_port)],
-                {**os.environ, "SANDBOX_LATENCY_MS": str(plan.latency_ms)},
+                [
+                    sys.executable,
+                    "-m",
+                    "sandbox",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(sandbox_port),
+                    *sandbox_args,
+                ],
+                {**os.environ, "SANDBOX_LATENCY_MS": str(plan.latency_ms), **(sandbox_env or {})},
                 workdir / "sandbox.log",
             )
             started.append(sandbox)
@@ -1112,35 +1123,211 @@ def bench_pages(plan: Plan) -> int:
     return 0
 
 
+ZIP_PDFS = 200
+# The size of a real invoice PDF with a logo: the sandbox pads its few-KiB PDFs to it, so a zip
+# held in memory would show (200 x 150 KiB = 29 MiB).
+ZIP_PDF_KIB = 150
+ZIP_TOGETHER = 3  # exports at once, to see whether the peak grows with them
+ZIP_RSS_TARGET_MIB = 50
+
+
+def zip_seed_day(pdfs: int = ZIP_PDFS) -> tuple[datetime.date, int]:
+    """A day to seed the sandbox for, and a year in which the busy member then has exactly
+    `pdfs` documents: the oldest year of the history, cut `pdfs` days before its end."""
+    from sandbox.data import BUSY_INVOICE_COUNT
+
+    oldest_days_ago = 2 + BUSY_INVOICE_COUNT - 1  # see sandbox.data._busy_specs
+    year = datetime.date.today().year - 6
+    end_of_year = datetime.date(year, 12, 31)
+    seed = end_of_year - datetime.timedelta(days=pdfs - 1 - oldest_days_ago)
+    return seed, year
+
+
 def bench_zip(plan: Plan) -> int:
-    """The zip export (issue 13): not available until /invoices/export.zip stops answering 404."""
+    """The zip export of a year of 200 PDFs at the plan's sandbox latency."""
     from sandbox.data import DEMO_PASSWORD
 
-    with running_servers(plan) as servers:
+    seed, year = zip_seed_day()
+    sandbox_env = {"SANDBOX_PDF_MIN_KIB": str(ZIP_PDF_KIB)}
+    with running_servers(plan, ("--today", seed.isoformat()), sandbox_env) as servers:
         busy = sign_in(servers.portal_port, "busy@example.com", DEMO_PASSWORD)
-        year = datetime.date.today().year
         path = f"/invoices/export.zip?year={year}"
-        probe = Connection(servers.portal_port).get(path, busy)
+        probe = Connection(servers.portal_port).request("HEAD", path, busy)
         if probe.status == 404:
             print(f"zip export benchmark: not available yet ({path} answers 404)")
             return 0
         return measure_zip_export(servers, busy, path)
 
 
-def measure_zip_export(servers: Servers, session: Session, path: str) -> int:
-    """TO FILL IN with issue 13: the zip export's peak memory and time.
+@dataclass
+class Download:
+    status: int
+    headers_s: float  # until the status line and headers
+    first_byte_s: float  # until the first piece of the body
+    total_s: float
+    body: bytes
 
-    The plan: for busy@example.com (2,000 invoices, so 2,000 PDFs upstream), per repeat,
-    - reset the worker's peak RSS (`echo 5 > /proc/<worker>/clear_refs` resets VmHWM), download
-      `path` once, then read VmHWM from /proc/<worker>/status: peak memory of one export;
-    - time the whole download (first byte and last byte) at the plan's sandbox latency, and
-      count its upstream calls in the sandbox's request log;
-    - do the same with several exports at once, to see the peak grow (or not) with them.
-    Print one table with `render_table`, as `bench_pages` does.
+
+def stream_download(port: int, path: str, session: Session) -> Download:
+    """One download read as a browser reads it, piece by piece, timing the first piece."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=120)
+    cookie = "; ".join(f"{name}={value}" for name, value in session.items())
+    started = time.perf_counter()
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        headers_s = time.perf_counter() - started
+        pieces = [response.read1(65536)]
+        first_byte_s = time.perf_counter() - started
+        while piece := response.read1(65536):
+            pieces.append(piece)
+        total_s = time.perf_counter() - started
+    finally:
+        connection.close()
+    return Download(response.status, headers_s, first_byte_s, total_s, b"".join(pieces))
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise BenchError(f"/proc/{pid}/status has no {field}")
+
+
+class PeakRss:
+    """A worker's peak RSS over a stretch of time: the kernel's high-water mark (VmHWM, reset
+    through clear_refs), with a 10 ms sampler as the fallback where the reset is refused."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start_kib = _status_kib(pid, "VmRSS")
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+            self.kernel = True
+        except OSError:
+            self.kernel = False
+        self.sampled_kib = self.start_kib
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.sampled_kib = max(self.sampled_kib, _status_kib(self.pid, "VmRSS"))
+
+    def growth_mib(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        peak = _status_kib(self.pid, "VmHWM") if self.kernel else self.sampled_kib
+        return max(peak, self.sampled_kib) / 1024 - self.start_kib / 1024
+
+
+def downloads_at_once(port: int, path: str, session: Session, count: int) -> list[Download]:
+    downloads: list[Download] = []
+
+    def one() -> None:
+        downloads.append(stream_download(port, path, session))
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(downloads) != count:
+        raise BenchError("a download failed (see above)")
+    return downloads
+
+
+def check_zip(download: Download, pdfs: int) -> int:
+    """The PDFs in a downloaded zip; fails the bench if it is not the whole, valid zip."""
+    import io
+    import zipfile
+
+    if download.status != 200:
+        raise BenchError(f"the zip answered {download.status}")
+    archive = zipfile.ZipFile(io.BytesIO(download.body))
+    if archive.testzip() is not None or "MISSING.txt" in archive.namelist():
+        raise BenchError("the zip is damaged or misses PDFs")
+    found = sum(name.endswith(".pdf") for name in archive.namelist())
+    if found != pdfs:
+        raise BenchError(f"the zip holds {found} PDFs, not {pdfs}")
+    return found
+
+
+def sandbox_calls(sandbox: Connection) -> list[dict[str, object]]:
+    calls = json.loads(sandbox.get("/_sandbox/log").body)
+    return [call for call in calls if str(call["path"]).startswith("/api/")]
+
+
+def measure_zip_export(servers: Servers, session: Session, path: str) -> int:
+    """Peak memory and time of the zip export of `path` (a year of ZIP_PDFS PDFs).
+
+    Per repeat: the worker's peak RSS is reset (clear_refs), the zip is downloaded once as a
+    browser would read it, and the growth of the peak over the RSS before it is read from
+    /proc; the download is timed to its first and last byte and its upstream calls counted in
+    the sandbox's log. Then ZIP_TOGETHER exports at once, to see the peak with them. A first,
+    unmeasured download lets the sandbox render and keep the PDFs.
     """
-    print(f"zip export benchmark: {path} answers, but its measurement is not written yet")
-    print("  (fill in measure_zip_export in scripts/bench.py)")
-    return 0
+    plan = servers.plan
+    (worker,) = servers.workers()
+    sandbox = Connection(servers.sandbox_port)
+    progress("the first export: the sandbox renders the PDFs, the worker's first zip")
+    peak = PeakRss(worker)
+    first = stream_download(servers.portal_port, path, session)
+    cold = peak.growth_mib()
+    check_zip(first, ZIP_PDFS)
+    samples: Samples = {key: [] for key in ("growth", "first", "total", "calls", "pdf", "mib")}
+    for index in range(1, plan.repeats + 1):
+        progress(f"repeat {index}/{plan.repeats}: one export")
+        reset_sandbox_log(sandbox)
+        peak = PeakRss(worker)
+        download = stream_download(servers.portal_port, path, session)
+        samples["growth"].append(peak.growth_mib())
+        check_zip(download, ZIP_PDFS)
+        calls = sandbox_calls(sandbox)
+        samples["first"].append(download.first_byte_s * 1000)
+        samples["total"].append(download.total_s)
+        samples["calls"].append(len(calls))
+        samples["pdf"].append(sum(str(c["path"]).endswith("/pdf") for c in calls))
+        samples["mib"].append(len(download.body) / 2**20)
+    samples["together_growth"], samples["together_total"] = [], []
+    for index in range(1, plan.repeats + 1):
+        progress(f"repeat {index}/{plan.repeats}: {ZIP_TOGETHER} exports at once")
+        peak = PeakRss(worker)
+        started = time.perf_counter()
+        downloads = downloads_at_once(servers.portal_port, path, session, ZIP_TOGETHER)
+        samples["together_total"].append(time.perf_counter() - started)
+        samples["together_growth"].append(peak.growth_mib())
+        for download in downloads:
+            check_zip(download, ZIP_PDFS)
+    rss_mib = _status_kib(worker, "VmRSS") / 1024
+    print()
+    print(
+        f"zip export of {ZIP_PDFS} PDFs of {ZIP_PDF_KIB} KiB ({path}), "
+        f"sandbox latency {plan.latency_ms:g} ms, "
+        f"{plan.repeats} repeats, gunicorn {plan.workers} worker x {plan.threads} threads, "
+        f"worker RSS now {rss_mib:.1f} MiB, peak reset by clear_refs: {peak.kernel}"
+    )
+    print()
+    target = f"target < {ZIP_RSS_TARGET_MIB} MB"
+    rows: list[Row | str] = [
+        "the worker's first export (its first zip; the sandbox renders every PDF)",
+        Row("peak RSS growth of the worker", [cold], 1, " MiB", target, spread="once"),
+        Row("whole zip", [first.total_s], 2, " s", spread="once"),
+        "one export",
+        Row("peak RSS growth of the worker", samples["growth"], 1, " MiB", target),
+        Row("first byte of the zip", samples["first"], 0, " ms", "the CSV goes first"),
+        Row("whole zip", samples["total"], 2, " s"),
+        Row("zip size", samples["mib"], 1, " MiB"),
+        Row("upstream calls", samples["calls"], note="list pages, media tokens and PDFs"),
+        Row("  of which PDFs", samples["pdf"]),
+        f"{ZIP_TOGETHER} exports at once",
+        Row("peak RSS growth of the worker", samples["together_growth"], 1, " MiB", target),
+        Row("all three zips", samples["together_total"], 2, " s"),
+    ]
+    print(render_table(rows))
+    worst = max([cold, *samples["growth"], *samples["together_growth"]])
+    return 0 if worst < ZIP_RSS_TARGET_MIB else 1
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

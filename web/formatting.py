@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -193,3 +193,15 @@ def _percent_formatter(culture: str | None) -> Callable[[Decimal], str]:
 def format_quantity(quantity: Decimal, culture: str | None) -> str:
     """A quantity without trailing zeros: "3", "1.5", "1,250"."""
     return _QUANTITY_PATTERN.apply(quantity, babel_locale(culture)).replace("-", MINUS)
+
+
+def format_amount_plain(amount: Decimal, currency_code: str | None) -> str:
+    """Money for machines (a CSV export): "-1234.50", the currency's own number of decimals,
+    a full stop, an ASCII minus and no grouping, rounded the way `format_money` rounds."""
+    digits = get_currency_precision(currency_code) if currency_code else 2
+    quantum = Decimal(1).scaleb(-digits)
+    try:
+        value = amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    except ArithmeticError:
+        value = amount
+    return f"{value:f}".removeprefix("-") if value.is_zero() else f"{value:f}"

@@ -8,6 +8,7 @@ to pay; both screens order by urgency; a currency is written one way on a page.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal
 
@@ -58,10 +59,9 @@ def _section(page: str, section_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def _to_pay_rows(client: Client) -> list[tuple[str, str]]:
+def _to_pay_rows(client: Client, url: str = "/invoices/") -> list[tuple[str, str]]:
     """(number, amount due) of every To pay row, page after page."""
     rows: list[tuple[str, str]] = []
-    url = "/invoices/"
     while True:
         section = _section(client.get(url).content.decode(), "to-pay")
         main = section[: section.index("</table>")] if "</table>" in section else ""
@@ -159,3 +159,39 @@ def test_every_successful_post_answers_303(client, sandbox, member, two_factor_m
     step = other.post("/login/", {"email": two_factor_member.email, "password": "demo-pass-1"})
     assert step.status_code == 303
     assert other.post("/login/", {"totp": "123456"}).status_code == 303
+
+
+def test_a_year_narrows_the_rows_to_pay_but_the_totals_stay_whole_account(
+    client: Client, sandbox
+) -> None:
+    data = sandbox.app.data
+    busy = data.person_by_email("busy@example.com")
+    year = data.today.year - 1
+    # Three of last year's invoices were never paid: owed rows in two years.
+    unpaid_last_year = [i for i in data.invoices_of(busy.id) if i.created_on.year == year][5:8]
+    for invoice in unpaid_last_year:
+        data.invoices[invoice.id] = dataclasses.replace(invoice, paid_on=None)
+    browser = _signed_in(client, PEOPLE["2,000 invoices"])
+
+    seeded = data.invoices_of(busy.id)
+    owed = [i for i in seeded if not (i.paid or i.draft or i.credit_note) and i.due_amount > 0]
+    owed_in_year = [i for i in owed if i.created_on.year == year]
+    assert len(owed_in_year) == 3 and len(owed) == 18
+
+    rows = _to_pay_rows(browser, f"/invoices/?year={year}")
+    assert sorted(number for number, _ in rows) == sorted(i.number for i in owed_in_year)
+    to_pay = _section(browser.get(f"/invoices/?year={year}").content.decode(), "to-pay")
+    assert "3 invoices</p>" in to_pay  # the count agrees with the rows below it
+    # The totals are the whole account's, as on the dashboard and the unfiltered list, and
+    # the page says so.
+    assert "These totals are for your whole account, all years" in to_pay
+    whole = _summary(_section(browser.get("/invoices/").content.decode(), "to-pay"), "Total to pay")
+    dashboard = browser.get("/").content.decode()
+    panel = dashboard[dashboard.index("Unpaid invoices") :]
+    assert _summary(to_pay, "Total to pay") == whole == _summary(panel, "Total to pay")
+    sums: dict[str, Decimal] = {}
+    for _, amount in _to_pay_rows(browser):
+        symbol, value = _value(amount)
+        sums[symbol] = sums.get(symbol, Decimal(0)) + value
+    assert whole == sums
+    assert "18 invoices to pay" in dashboard

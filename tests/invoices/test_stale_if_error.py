@@ -144,3 +144,16 @@ def test_an_htmx_page_turn_on_stale_data_says_so_in_the_group(busy_client, sandb
 def busy_client(client, sandbox, busy_member) -> Client:
     sign_in(client, busy_member)
     return client
+
+
+def test_a_group_that_cannot_load_offers_a_retry_that_reloads_without_javascript(
+    busy_client, sandbox
+) -> None:
+    """A link that differs from the page's address only by its fragment does not reload it."""
+    busy_client.get("/invoices/")
+    _billing_down(sandbox)
+    page = _page(busy_client.get("/invoices/?paid_page=9"))
+    paid = page[page.index('<section id="paid"') :]
+    retry = re.search(r'<a class="button button-secondary" href="([^"]*)"', paid).group(1)
+    assert "We could not load these invoices just now" in paid
+    assert retry == "?paid_page=9"

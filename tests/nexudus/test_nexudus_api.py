@@ -530,3 +530,45 @@ def test_its_default_budget_matches_the_documented_one():
     assert retry.allowed_methods == {"GET"}
     assert retry.respect_retry_after_header is False
     assert session.trust_env is False
+
+
+def test_it_asks_for_an_order_and_keeps_the_order_it_was_given(upstream, api):
+    upstream.get(
+        INVOICES_URL,
+        json=page_of(CurrentOrderField="CreatedOn", CurrentSortDirection="DESC"),
+    )
+
+    query = InvoiceQuery(order_by="CreatedOn", fields=("CreatedOn",))
+    page = api.list_invoices("access-abc", query)
+
+    sent = query_of(upstream.calls[0])
+    assert (sent["orderBy"], sent["dir"]) == (["CreatedOn"], ["-1"])
+    assert sent["_shape"][0].endswith(",CurrentOrderField,CurrentSortDirection")
+    assert (page.order_field, page.order_direction) == ("CreatedOn", "DESC")
+    api.list_invoices("access-abc", InvoiceQuery(order_by="CreatedOn", ascending=True))
+    assert query_of(upstream.calls[1])["dir"] == ["1"]
+    with pytest.raises(ValueError):
+        api.list_invoices("access-abc", InvoiceQuery(order_by="CreatedOn,Records.Secret"))
+
+
+def test_it_fetches_a_members_pdf_with_the_media_token_from_a_trusted_host(upstream, api):
+    url = f"{BASE_URL}/api/public/billing/invoices/12345/pdf"
+    upstream.get(url, body=PDF, content_type="application/pdf")
+
+    body = api.get_invoice_pdf("media-jwt", 12345, "evil.example.com")
+
+    assert body == PDF
+    assert upstream.calls[0].request.url.startswith(url)  # not the untrusted host
+    assert query_of(upstream.calls[0]) == {"t": ["media-jwt"]}
+    with pytest.raises(TypeError):
+        api.get_invoice_pdf("media-jwt", "12345", None)  # type: ignore[arg-type]
+
+
+def test_an_expired_media_token_is_unauthorized_not_a_pdf(upstream, api):
+    url = f"{BASE_URL}/api/public/billing/invoices/12345/pdf"
+    upstream.get(url, status=401)
+    with pytest.raises(nexudus.Unauthorized):
+        api.get_invoice_pdf("old-jwt", 12345, None)
+    upstream.get(f"{BASE_URL}/api/public/billing/invoices/7/pdf", body="{}")
+    with pytest.raises(nexudus.BadResponse):
+        api.get_invoice_pdf("jwt", 7, None)

@@ -134,6 +134,7 @@ def test_healthz_answers_within_a_second_while_64_pages_wait_on_a_hung_nexudus(
     assert [page.status for page in pages] == [200] * STORM
     assert all(PAGES[path] in page.text for path, page in zip(paths, pages, strict=True))
     assert max(page.seconds for page in pages) < BUDGET + 4, report
-    # Four pages (half the 8 threads) waited on the hung host, with one or two calls each.
-    assert 4 <= timeouts <= 8, report
+    # Four pages (half the 8 threads) waited on the hung host, with one to three calls each
+    # (My Invoices also asks for the years of the member's history).
+    assert 4 <= timeouts <= 12, report
     assert refused >= STORM - 8, report

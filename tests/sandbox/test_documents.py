@@ -52,6 +52,19 @@ def test_it_renders_drafts_credit_notes_and_hostile_text(
     assert response.data.startswith(b"%PDF")
 
 
+def test_it_pads_invoice_pdfs_to_a_real_invoices_size_when_asked(
+    client: Client, member: SignedIn, app: SandboxApp
+) -> None:
+    jwt = media_jwt(client, member)
+    plain = pdf_at(client, f"/api/public/billing/invoices/30001/pdf?t={jwt}").data
+    app.knobs.update(pdf_min_kib=150)
+    grown = pdf_at(client, f"/api/public/billing/invoices/30001/pdf?t={jwt}").data
+    assert len(plain) < 150 * 1024 <= len(grown)
+    # The same document, then a comment, then its trailer again: readers still find it.
+    assert grown.startswith(plain) and grown.endswith(plain[plain.rindex(b"startxref") :])
+    assert pdf_text(grown) == pdf_text(plain)
+
+
 def test_it_needs_no_bearer_for_the_pdf(client: Client, member: SignedIn) -> None:
     jwt = media_jwt(client, member)
     response = client.get(
