@@ -167,21 +167,29 @@ def _pattern(english: str) -> re.Pattern[str]:
 
 @cache
 def english_patterns(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The English messages that must not be seen in `language`, each with its pattern."""
+    """The English messages that must not be seen in `language`, each with its pattern. A
+    message whose words, placeholders aside, the language writes the same ("Total %(amount)s"
+    in French) is left out."""
     allowed = allowed_as_english(language)
     found = []
     for message in messages(read_catalogue(language)):
         for english in message.english:
-            literal = _PLACEHOLDER.sub("", _TAG.sub("", english)).strip()
-            if not literal or english in allowed:
+            literal = " ".join(_PLACEHOLDER.sub(" ", _TAG.sub("", english)).split())
+            if not literal or english in allowed or literal in allowed:
                 continue
             found.append((english, _pattern(english)))
     return tuple(found)
 
 
-def untranslated_english(html: str, language: str) -> list[tuple[str, str]]:
-    """(English message, the text it was seen in) for every English message on the page."""
+def untranslated_english(
+    html: str, language: str, data: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """(English message, the text it was seen in) for every English message on the page.
+    `data` are texts that come from Nexudus as the space wrote them (an invoice line's
+    description): they are not ours to translate, so they are taken out first."""
     runs = visible_text(html)
+    for text in sorted(data, key=len, reverse=True):
+        runs = [run.replace(text, " ") for run in runs]
     seen = []
     for english, pattern in english_patterns(language):
         for run in runs:
