@@ -1,0 +1,199 @@
+"""Six languages in Chromium: the footer's switcher with JavaScript on and off, and every
+language through the quality gate (axe, vnu, no sideways scroll, nothing overlapping) at desktop
+and phone widths, German (the longest words) down to 320 px."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import Gate, PortalServer, open_page
+
+pytestmark = pytest.mark.e2e
+
+STRIPE = "cs_test_COo38eU2e1SP8MMWLo9IRRqFwfRgJiuNa23pakKqwf0OnEMvAeorXeFZUz"
+
+# What each language calls the pages, so a journey can find its way in it.
+WORDS = {
+    "en": (
+        "English",
+        "Sign in",
+        "E-mail address",
+        "Password",
+        "Hello, Ada Lovelace",
+        "My invoices",
+    ),
+    "fr": (
+        "Français",
+        "Se connecter",
+        "Adresse e-mail",
+        "Mot de passe",
+        "Bonjour Ada Lovelace",
+        "Mes factures",
+    ),
+    "de": (
+        "Deutsch",
+        "Anmelden",
+        "E-Mail-Adresse",
+        "Passwort",
+        "Hallo Ada Lovelace",
+        "Meine Rechnungen",
+    ),
+    "it": (
+        "Italiano",
+        "Accedi",
+        "Indirizzo email",
+        "Password",
+        "Ciao Ada Lovelace",
+        "Le mie fatture",
+    ),
+    "pt": (
+        "Português",
+        "Iniciar sessão",
+        "Endereço de e-mail",
+        "Palavra-passe",
+        "Olá, Ada Lovelace",
+        "As minhas faturas",
+    ),
+    "es": (
+        "Español",
+        "Iniciar sesión",
+        "Correo electrónico",
+        "Contraseña",
+        "Hola, Ada Lovelace",
+        "Mis facturas",
+    ),
+}
+
+# Boxes in one row that must never cover each other, whatever the words.
+OVERLAPS = """() => {
+  const rows = document.querySelectorAll('.urgent-list li, .invoice-table tbody tr');
+  const found = [];
+  for (const row of rows) {
+    // A cell's box never overlaps its neighbours, its words may: measure the words.
+    const box = el => {
+      if (el.tagName !== 'TD') return el.getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return range.getBoundingClientRect();
+    };
+    const boxes = [...row.querySelectorAll('.status, .row-action, .amount, td.date, th a')]
+      .map(el => [el, box(el)])
+      .filter(([, r]) => r.width > 0 && r.height > 0);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i], [b, rb] = boxes[j];
+        if (a.contains(b) || b.contains(a)) continue;
+        const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (x > 1 && y > 1) found.push(a.textContent.trim() + ' / ' + b.textContent.trim());
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def _switch_to(page: Page, language: str) -> None:
+    """The footer's switcher: a real form post, with or without JavaScript."""
+    address = page.url
+    page.locator(".language-switcher").get_by_role("button", name=WORDS[language][0]).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    assert page.url == address  # the same page, at the same address, in the other language
+
+
+def _sign_in(page: Page, language: str) -> None:
+    _, sign_in, email, password, hello, _ = WORDS[language]
+    page.get_by_label(email).fill("ada@example.com")
+    page.get_by_label(password, exact=True).fill(DEMO_PASSWORD)
+    page.locator("main").get_by_role("button", name=sign_in).click()
+    expect(page.get_by_role("heading", name=hello)).to_be_visible()
+
+
+def test_the_switcher_works_with_javascript_on_and_off(
+    visitor: Page, gate: Gate, portal_server: PortalServer
+) -> None:
+    visitor.goto(f"{portal_server.url}/login/?next=%2Finvoices%2F")
+    expect(visitor.locator("html")).to_have_attribute("lang", "en")
+    _switch_to(visitor, "de")
+    expect(visitor.get_by_role("heading", name="Anmelden")).to_be_visible()
+    gate.check(visitor)
+
+    # The choice is remembered: signing in and the pages after it speak German.
+    visitor.get_by_label("E-Mail-Adresse").fill("ada@example.com")
+    visitor.get_by_label("Passwort", exact=True).fill(DEMO_PASSWORD)
+    visitor.locator("main").get_by_role("button", name="Anmelden").click()
+    expect(visitor).to_have_url(f"{portal_server.url}/invoices/")
+    expect(visitor.get_by_role("heading", name="Meine Rechnungen", level=1)).to_be_visible()
+    gate.check(visitor)
+
+    _switch_to(visitor, "pt")
+    expect(visitor.get_by_role("heading", name="As minhas faturas", level=1)).to_be_visible()
+    expect(visitor.get_by_role("button", name="Terminar sessão")).to_be_visible()
+    gate.check(visitor)
+
+
+def test_a_guest_switches_language_on_the_checkout_page(
+    visitor: Page, gate: Gate, portal_server: PortalServer
+) -> None:
+    """The guest's page sends no referrer, so the browser posts the switch with Origin: null;
+    it still works, and the guest comes back to the same purchase."""
+    visitor.goto(f"{portal_server.url}/checkout/complete/39001/?stripe_session_id={STRIPE}")
+    expect(visitor.get_by_role("heading", name="Thank you for your purchase")).to_be_visible()
+    _switch_to(visitor, "es")
+    expect(visitor.get_by_role("heading", name="Gracias por tu compra")).to_be_visible()
+    expect(visitor.get_by_role("link", name="Descargar la factura (PDF)")).to_be_visible()
+    gate.check(visitor)
+
+
+@pytest.mark.parametrize("language", list(WORDS))
+def test_every_language_passes_the_gate_at_desktop_and_phone_width(
+    browser: Browser, gate: Gate, portal_server: PortalServer, language: str
+) -> None:
+    widths = [1280, 375, 320] if language == "de" else [1280, 375]
+    for width in widths:
+        context, page = open_page(browser, gate, js=True, width=width)
+        try:
+            page.goto(f"{portal_server.url}/login/")
+            if language != "en":
+                _switch_to(page, language)
+            gate.check(page)
+            _sign_in(page, language)
+            gate.check(page)
+            assert page.evaluate(OVERLAPS) == [], (language, width, "dashboard")
+            page.goto(f"{portal_server.url}/invoices/?credit_notes=1")
+            expect(page.get_by_role("heading", name=WORDS[language][5], level=1)).to_be_visible()
+            gate.check(page)
+            assert page.evaluate(OVERLAPS) == [], (language, width, "my invoices")
+            page.goto(f"{portal_server.url}/invoices/30009/")
+            gate.check(page)
+        finally:
+            context.close()
+
+
+def test_the_staff_preview_index_switches_language_for_every_preview(
+    browser: Browser, gate: Gate, portal_server: PortalServer
+) -> None:
+    from django_otp.oath import totp
+
+    from preview.management.commands.create_demo_staff import DEMO_TOTP_KEY
+
+    context, page = open_page(browser, gate, js=True)
+    try:
+        page.goto(f"{portal_server.url}/preview/")
+        page.fill("#id_username", "staff")
+        page.fill("#id_password", "demo-pass-1")
+        page.fill("#id_otp_token", f"{totp(bytes.fromhex(DEMO_TOTP_KEY)):06d}")
+        page.click("input[type=submit]")
+        expect(page.get_by_role("heading", name="Staff preview")).to_be_visible()
+        _switch_to(page, "it")
+        expect(page.get_by_role("heading", name="Anteprima per lo staff")).to_be_visible()
+        gate.check(page)
+        page.goto(f"{portal_server.url}/preview/dashboard/overdue/")
+        expect(page.get_by_role("note")).to_contain_text("Bacheca — Fatture scadute da pagare")
+        # A preview can send nothing, the switcher included: it says where to choose instead.
+        expect(page.locator(".language-switcher button").first).to_be_disabled()
+        gate.check(page)
+    finally:
+        context.close()
