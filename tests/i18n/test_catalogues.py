@@ -8,22 +8,20 @@ no longer hold every string); after `make makemessages`, it fails until it is tr
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.harness.catalogues import (
-    ROOT,
     TRANSLATED,
     allowed_as_english,
     catalogue_path,
     messages,
     read_catalogue,
 )
+from tests.harness.source import copy_source
 
 PLURAL_FORMS = {
     "fr": "nplurals=2; plural=(n > 1);",
@@ -32,9 +30,8 @@ PLURAL_FORMS = {
     "pt": "nplurals=2; plural=(n != 1);",
     "es": "nplurals=2; plural=(n != 1);",
 }
-# What `make makemessages` leaves out: no message of ours lives there.
-NOT_SOURCE = {".venv", "node_modules", "staticfiles", "sandbox", "tests", "scripts", "locale"}
-NOT_SOURCE |= {"screenshots", "test-artifacts", ".git", ".pytest_cache", ".ruff_cache"}
+# What `make makemessages` leaves out (I18N_IGNORE): no message of ours lives there.
+NOT_SOURCE = {"sandbox", "tests", "scripts", "locale"}
 
 
 def test_the_portal_speaks_six_languages() -> None:
@@ -103,23 +100,11 @@ def test_translations_keep_the_markup_and_placeholders(language) -> None:
     assert broken == []
 
 
-def _copy_source(destination: Path) -> None:
-    """The project's source as makemessages reads it, without what it is told to leave out."""
-    for entry in ROOT.iterdir():
-        if entry.name in NOT_SOURCE:
-            continue
-        if entry.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "node_modules")
-            shutil.copytree(entry, destination / entry.name, ignore=ignore)
-        else:
-            shutil.copy2(entry, destination / entry.name)
-
-
 @pytest.mark.timeout(300)
 def test_the_catalogues_hold_every_string_the_source_marks(tmp_path) -> None:
     """`make makemessages` on a copy of the source would change no message: nothing new, nothing
     gone. Run it (and translate) when this fails."""
-    _copy_source(tmp_path)
+    copy_source(tmp_path, leave_out=NOT_SOURCE)
     (tmp_path / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)
     result = subprocess.run(
         [
