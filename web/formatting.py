@@ -56,21 +56,31 @@ def babel_locale(culture: str | None) -> Locale:
     return Locale.parse("en_GB")
 
 
-def writing_culture(culture: str | None) -> str:
+class Writing(str):
+    """A culture already chosen for the reader's language ("de_DE"): formatters take it as it
+    is. A page that formats hundreds of values asks for the language once (`writing_culture`),
+    not once per value."""
+
+    __slots__ = ()
+
+
+def writing_culture(culture: str | None) -> Writing:
     """The culture that writes dates and numbers for the location's `culture`, in the active
     language."""
+    if isinstance(culture, Writing):
+        return culture
     return _writing_culture(get_language(), culture)
 
 
 @lru_cache(maxsize=256)
-def _writing_culture(language: str | None, culture: str | None) -> str:
+def _writing_culture(language: str | None, culture: str | None) -> Writing:
     location = babel_locale(culture)
     if not language:
-        return str(location)
+        return Writing(location)
     spoken = language.split("-", 1)[0].lower()
     if location.language == spoken:
-        return str(location)
-    return HOME_CULTURES.get(spoken, DEFAULT_CULTURE).replace("-", "_")
+        return Writing(location)
+    return Writing(HOME_CULTURES.get(spoken, DEFAULT_CULTURE).replace("-", "_"))
 
 
 def _locale(culture: str | None) -> Locale:
