@@ -4,13 +4,24 @@ and phone widths, German (the longest words) down to 320 px."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from sandbox.server import RunningSandbox
 from tests.conftest import DEMO_PASSWORD
 from tests.e2e.conftest import Gate, PortalServer, open_page
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def healthy_sandbox(e2e_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    e2e_sandbox.app.knobs.reset()
+    yield e2e_sandbox
+    e2e_sandbox.app.knobs.reset()
+
 
 STRIPE = "cs_test_COo38eU2e1SP8MMWLo9IRRqFwfRgJiuNa23pakKqwf0OnEMvAeorXeFZUz"
 
@@ -132,6 +143,27 @@ def test_the_switcher_works_with_javascript_on_and_off(
     expect(visitor.get_by_role("heading", name="As minhas faturas", level=1)).to_be_visible()
     expect(visitor.get_by_role("button", name="Terminar sessão")).to_be_visible()
     gate.check(visitor)
+
+
+def test_switching_language_after_an_htmx_page_turn_stays_on_that_page(
+    visitor: Page, gate: Gate, portal_server: PortalServer
+) -> None:
+    visitor.goto(f"{portal_server.url}/login/?next=%2Finvoices%2F")
+    visitor.get_by_label("E-mail address").fill("busy@example.com")
+    visitor.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    visitor.locator("main").get_by_role("button", name="Sign in").click()
+    paid = visitor.get_by_role("region", name="Paid")
+    paid.get_by_role("link", name="Next").click()
+    expect(paid).to_contain_text("21–40 of")
+    _switch_to_and_land(visitor, "fr", f"{portal_server.url}/invoices/?paid_page=2")
+    expect(visitor.get_by_role("region", name="Payées")).to_contain_text("21–40 sur")
+    gate.check(visitor)
+
+
+def _switch_to_and_land(page: Page, language: str, address: str) -> None:
+    page.locator(".language-switcher").get_by_role("button", name=WORDS[language][0]).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page).to_have_url(address)
 
 
 def test_a_guest_switches_language_on_the_checkout_page(
