@@ -251,3 +251,20 @@ def test_the_server_error_page_has_no_switcher(client) -> None:
 
     html = server_error(None).content.decode()
     assert "language-switcher" not in html
+
+
+def test_staff_choose_the_previews_language_on_the_index(client) -> None:
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_user("pat", password="pw-for-tests", is_staff=True)
+    client.force_login(staff)
+    response = client.post("/i18n/setlang/", {"language": "it", "next": "/preview/"})
+    assert response["Location"] == "/preview/"
+    index = client.get("/preview/").content.decode()
+    assert "Anteprima per lo staff" in index
+    assert '<button type="submit" name="language" value="de" lang="de">Deutsch' in index
+    state = client.get("/preview/dashboard/overdue/").content.decode()
+    assert "Bacheca — Fatture scadute da pagare" in state
+    # A preview can send nothing, the switcher included: it says where to choose instead.
+    assert '<button type="submit" name="language" value="de" lang="de" disabled>' in state
+    assert "indice delle anteprime" in state
