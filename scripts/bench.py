@@ -472,7 +472,8 @@ def sign_in(port: int, email: str, password: str) -> Session:
         reply = connection.post_form("/login/", fields, session)
     finally:
         connection.close()
-    if reply.status != 302 or reply.headers.get("Location") != "/":
+    # 303 See Other: sign-in is Post/Redirect/Get.
+    if reply.status not in (302, 303) or reply.headers.get("Location") != "/":
         raise BenchError(f"signing in {email} answered {reply.status}, not a redirect to /")
     return session
 
