@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from checkout.pages import GATEWAYS, Purchase, checkout_page, landing_page, parse_purchase
 from preview.registry import State, register, register_page
@@ -52,25 +53,27 @@ def _state(key: str, label: str, build, person: str | None = None) -> State:
     return State("checkout", key, label, build, person, path="/checkout/complete/39001/")
 
 
-register_page("checkout", "Checkout complete", 40)
+register_page("checkout", _("Checkout complete"), 40)
 register(_state("stripe", "Stripe", _checkout("stripe")))
 register(_state("spreedly", "Spreedly", _checkout("spreedly")))
 register(_state("paypal", "PayPal", _checkout("paypal")))
-register(_state("rejected", "A rejected token", _checkout("stripe", rejected=True)))
-register(_state("nexudus-down", "Nexudus down", _checkout("paypal", down=True)))
-register(_state("bad-link", "A malformed link", lambda: checkout_page("bad_link", status=400)))
+register(_state("rejected", _("A rejected token"), _checkout("stripe", rejected=True)))
+register(_state("nexudus-down", _("Nexudus down"), _checkout("paypal", down=True)))
+register(_state("bad-link", _("A malformed link"), lambda: checkout_page("bad_link", status=400)))
 register(
     _state(
         "signed-in",
-        "Account created, signed in",
+        _("Account created, signed in"),
         _checkout("stripe", registered=True, member="ada"),
         person="ada",
     )
 )
 register(
-    _state("created", "Account created, not signed in", _checkout("spreedly", registered=True))
+    _state("created", _("Account created, not signed in"), _checkout("spreedly", registered=True))
 )
-register(_state("failed", "Account creation failed", _checkout("paypal", account="failed")))
+register(_state("failed", _("Account creation failed"), _checkout("paypal", account="failed")))
 register(
-    _state("member", "A member back from paying", _checkout("stripe", member="ada"), person="ada")
+    _state(
+        "member", _("A member back from paying"), _checkout("stripe", member="ada"), person="ada"
+    )
 )

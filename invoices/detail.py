@@ -107,7 +107,8 @@ def invoice_detail_page(
         "issued": format_day(invoice.created_on, culture),
         "due": format_day(invoice.due_date, culture),
         "paid_on": format_day(invoice.paid_on, culture) if invoice.paid else "",
-        "location": invoice.business_name or "",
+        # Not "location": that name is the shell's (the space's name and the reader's formats).
+        "issued_by": invoice.business_name or "",
         "credit_note": bool(invoice.credit_note),
         "lines": [_line(line, invoice, builder) for line in invoice.lines],
         "totals": _totals(invoice, builder),

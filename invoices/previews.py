@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from invoices.detail import invoice_detail_page
 from invoices.pages import invoice_list_page
@@ -44,16 +45,16 @@ def _state(
     return State("invoices", key, label, build, person, "/invoices/")
 
 
-register_page("invoices", "My invoices", 20)
-register(_state("typical", "Typical member", "grace"))
-register(_state("empty", "No invoices", "empty"))
-register(_state("two-currencies", "Two currencies", "ada"))
-register(_state("credit-notes", "Credit notes and drafts", "ada", "credit_notes=1"))
-register(_state("long-history", "Page 3 of a long history", "busy", "paid_page=3"))
-register(_state("year", "Last year only, page 2", "busy", "year={last_year}&paid_page=2"))
-register(_state("empty-search", "A search that finds nothing", "ada", "q=zz9"))
-register(_state("nexudus-down", "Nexudus down", "ada", down=True))
-register(_state("stale", "Nexudus down, last good data", "ada", stale=True))
+register_page("invoices", _("My invoices"), 20)
+register(_state("typical", _("Typical member"), "grace"))
+register(_state("empty", _("No invoices"), "empty"))
+register(_state("two-currencies", _("Two currencies"), "ada"))
+register(_state("credit-notes", _("Credit notes and drafts"), "ada", "credit_notes=1"))
+register(_state("long-history", _("Page 3 of a long history"), "busy", "paid_page=3"))
+register(_state("year", _("Last year only, page 2"), "busy", "year={last_year}&paid_page=2"))
+register(_state("empty-search", _("A search that finds nothing"), "ada", "q=zz9"))
+register(_state("nexudus-down", _("Nexudus down"), "ada", down=True))
+register(_state("stale", _("Nexudus down, last good data"), "ada", stale=True))
 
 
 def _detail(invoice_id: int, switches: InvoiceSwitches = ALL_ON, *, stale: bool = False):
@@ -89,9 +90,11 @@ def _detail_state(
     return State("invoice", key, label, _detail(invoice_id, chosen, stale=stale), "ada", path)
 
 
-register_page("invoice", "One invoice", 25)
-register(_detail_state("typical", "Unpaid, with Pay", 30001))
-register(_detail_state("credit-note", "A credit note", 30015))
-register(_detail_state("many-lines", "Many lines, tax and a discount, paid", 30009))
-register(_detail_state("payment-instructions", "Paying online off: how to pay", 30002, pay=False))
-register(_detail_state("stale", "Nexudus down, last good data", 30001, stale=True))
+register_page("invoice", _("One invoice"), 25)
+register(_detail_state("typical", _("Unpaid, with Pay"), 30001))
+register(_detail_state("credit-note", _("A credit note"), 30015))
+register(_detail_state("many-lines", _("Many lines, tax and a discount, paid"), 30009))
+register(
+    _detail_state("payment-instructions", _("Paying online off: how to pay"), 30002, pay=False)
+)
+register(_detail_state("stale", _("Nexudus down, last good data"), 30001, stale=True))

@@ -1,7 +1,7 @@
 """Invoice rows as the pages show them: every display value built once, in Python.
 
 Templates only print these strings: no formatting, translation or URL reversing happens in a
-row loop. Amounts go through `web.formatting.format_money` with the member's culture, so one
+row loop. Amounts go through `web.formatting.format_money` in the reader's language, so one
 currency looks one way on a page; credit notes read as negative.
 """
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from invoices import status
 from invoices.switches import ALL_ON, InvoiceSwitches
 from nexudus.records import Invoice
-from web.formatting import format_day, format_money
+from web.formatting import format_day, format_money, writing_culture
 
 
 class DocumentLinks(Protocol):
@@ -126,7 +126,8 @@ class RowBuilder:
         show_location: bool = False,
     ) -> None:
         self.today = today
-        self.culture = culture
+        # Chosen once for the page's language: every row's dates and amounts are written so.
+        self.culture = writing_culture(culture)
         self.links = links
         self.switches = switches
         self.show_location = show_location

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from members.session import (
     current_location,
@@ -18,6 +19,7 @@ from members.session import (
 from members.tokens import SessionTokenStore
 from nexudus import MemberClient, SessionExpired, default_api
 from web.headers import keep_private
+from web.languages import culture_language, requested_language
 
 
 class MemberMiddleware:
@@ -55,6 +57,28 @@ class MemberMiddleware:
             end_member_session(request)
             return redirect_to_sign_in(request, reason="expired")
         return None
+
+
+class MemberLanguageMiddleware:
+    """A signed-in member who asked for no language of ours reads their location's.
+
+    Django's LocaleMiddleware has already chosen from the switcher's cookie and the browser's
+    Accept-Language, falling back to English; only that fallback is replaced here, by the
+    location's `LanguageCulture`. Visitors who are not signed in keep English.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        location = request.location  # type: ignore[attr-defined]
+        if request.member is not None and location is not None:  # type: ignore[attr-defined]
+            language = culture_language(location.language_culture)
+            active = getattr(request, "LANGUAGE_CODE", None)
+            if language and language != active and requested_language(request) is None:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return self.get_response(request)
 
 
 class MemberRequiredMiddleware(LoginRequiredMiddleware):

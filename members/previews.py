@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from members.pages import dashboard_page, refusal_page, sign_in_page
 from nexudus import InvalidCredentials, MustResetPassword, NexudusError, Unavailable
 from preview.registry import State, register, register_page
@@ -30,27 +32,29 @@ def _refused(error: NexudusError):
     return lambda: refusal_page(error, next_url="/", email="ada@example.com")
 
 
-register_page("dashboard", "Dashboard", 10)
-register(State("dashboard", "overdue", "Overdue unpaid invoices", _dashboard("ada"), "ada"))
-register(State("dashboard", "nothing-unpaid", "Nothing unpaid", _dashboard("empty"), "empty"))
-register(State("dashboard", "nexudus-down", "Nexudus down", _dashboard("ada", down=True), "ada"))
+register_page("dashboard", _("Dashboard"), 10)
+register(State("dashboard", "overdue", _("Overdue unpaid invoices"), _dashboard("ada"), "ada"))
+register(State("dashboard", "nothing-unpaid", _("Nothing unpaid"), _dashboard("empty"), "empty"))
+register(State("dashboard", "nexudus-down", _("Nexudus down"), _dashboard("ada", down=True), "ada"))
 register(
     State(
         "dashboard",
         "stale",
-        "Nexudus down, last good data",
+        _("Nexudus down, last good data"),
         _dashboard("ada", stale=True),
         "ada",
     )
 )
 
-register_page("sign-in", "Sign in", 30)
-register(State("sign-in", "form", "The form", lambda: sign_in_page(next_url="/"), path="/login/"))
+register_page("sign-in", _("Sign in"), 30)
+register(
+    State("sign-in", "form", _("The form"), lambda: sign_in_page(next_url="/"), path="/login/")
+)
 register(
     State(
         "sign-in",
         "wrong-password",
-        "Wrong password",
+        _("Wrong password"),
         _refused(InvalidCredentials("preview")),
         path="/login/",
     )
@@ -59,7 +63,7 @@ register(
     State(
         "sign-in",
         "two-factor",
-        "The 2FA step",
+        _("The 2FA step"),
         lambda: sign_in_page(next_url="/", step="totp", email="grace@example.com"),
         path="/login/",
     )
@@ -68,13 +72,17 @@ register(
     State(
         "sign-in",
         "must-reset",
-        "Must reset password",
+        _("Must reset password"),
         _refused(MustResetPassword("preview")),
         path="/login/",
     )
 )
 register(
     State(
-        "sign-in", "nexudus-down", "Nexudus down", _refused(Unavailable("preview")), path="/login/"
+        "sign-in",
+        "nexudus-down",
+        _("Nexudus down"),
+        _refused(Unavailable("preview")),
+        path="/login/",
     )
 )

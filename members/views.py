@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
@@ -228,9 +228,12 @@ def _throttled(
     request: HttpRequest, email: str, next_url: str, wait: int, step: str = "password"
 ) -> HttpResponse:
     if wait >= 60:
-        message = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
-            "minutes": max(1, round(wait / 60))
-        }
+        minutes = max(1, round(wait / 60))
+        message = ngettext(
+            "Too many attempts. Please wait %(minutes)s minute and try again.",
+            "Too many attempts. Please wait %(minutes)s minutes and try again.",
+            minutes,
+        ) % {"minutes": minutes}
     else:
         message = _("Too many attempts. Please wait a few seconds and try again.")
     page = sign_in_page(next_url=next_url, email=email, step=step, problem=message, status=429)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.views import error_page
 from preview.registry import State, register, register_page
 
@@ -10,8 +12,8 @@ def _error(status: int, label: str) -> State:
     return State("errors", str(status), label, lambda: error_page(str(status)))
 
 
-register_page("errors", "Error pages", 90)
-register(_error(400, "400 Bad request"))
-register(_error(403, "403 Forbidden"))
-register(_error(404, "404 Not found"))
-register(_error(500, "500 Server error"))
+register_page("errors", _("Error pages"), 90)
+register(_error(400, _("400 Bad request")))
+register(_error(403, _("403 Forbidden")))
+register(_error(404, _("404 Not found")))
+register(_error(500, _("500 Server error")))

@@ -182,6 +182,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "members.middleware.MemberMiddleware",
+    "members.middleware.MemberLanguageMiddleware",
     "members.middleware.MemberRequiredMiddleware",
 ]
 LOGIN_URL = "login"
@@ -198,6 +199,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGES as settings has them: each language named in itself, untranslated.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
@@ -227,8 +230,19 @@ else:
     # Database rows read through the process's cache, sealed in both (web.db_sessions).
     SESSION_ENGINE = "web.db_sessions"
 
+# The languages of the Nexudus members portal. Each is named in its own language, as the footer's
+# switcher shows it. A page speaks the switcher's choice (a cookie), else the browser's
+# Accept-Language, else the member's location's LanguageCulture, else English (web.languages).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt", "Português"),
+    ("es", "Español"),
+]
+# The .po files are the source; `make` compiles them (compilemessages, Debian's gettext).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -258,6 +272,12 @@ CSRF_COOKIE_SECURE = not DEBUG
 # Secure, so plain-HTTP debug runs use unprefixed names.
 SESSION_COOKIE_NAME = "__Host-portal-session" if SESSION_COOKIE_SECURE else "portal-session"
 CSRF_COOKIE_NAME = "__Host-portal-csrf" if CSRF_COOKIE_SECURE else "portal-csrf"
+# The language chosen in the footer, kept a year (Django's set_language writes it).
+LANGUAGE_COOKIE_NAME = "__Host-portal-language" if SESSION_COOKIE_SECURE else "portal-language"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # A browser that has signed in to an account is told apart from others by this cookie, so an
 # attacker's wrong guesses never lock the member's own browser out (members.throttle).

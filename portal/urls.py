@@ -15,6 +15,8 @@ urlpatterns = [
     path("preview/", include("preview.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("brand.css", views.brand_stylesheet, name="brand_css"),
+    # The footer's language switcher (Django's set_language); no language ever goes in a URL.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots),
     path("admin/", admin.site.urls),

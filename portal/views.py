@@ -1,4 +1,5 @@
-"""The project's own few routes: liveness, the favicon, robots.txt, and the error pages."""
+"""The project's own few routes: liveness, the favicon, robots.txt, the language switcher's
+POST, and the error pages."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
 
 from web.branding import brand_css, brand_for
+from web.csrf import accepts_own_posts_without_origin
 from web.pages import Page, render_page
 
 
@@ -44,6 +48,18 @@ def brand_stylesheet(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     patch_cache_control(response, public=True, max_age=30 * 24 * 3600)
     return response
+
+
+@login_not_required
+@sensitive_post_parameters("next")
+@accepts_own_posts_without_origin
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher: Django's own view, which keeps the choice in a cookie and
+    goes back to `next`. Open to visitors (sign-in, a guest's checkout). The guest's checkout page
+    sends no referrer, so browsers post from it with `Origin: null`; its `next` carries the
+    gateway's session id, so it stays out of error reports."""
+    return i18n.set_language(request)
 
 
 ROBOTS = """User-agent: *

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from nexudus import InvoiceQuery, NexudusError, NotFound, Unauthorized, Unavailable
 from nexudus.api import FIRST_PAGE
@@ -401,12 +402,12 @@ def sample_invoice_pdf(person: str, invoice_id: int) -> bytes:
     invoice = SampleClient(person).get_invoice(invoice_id)
     culture = sample.home.culture
     return sample_pdf(
-        f"Invoice {invoice.number} (sample)",
+        _("Invoice %(number)s (sample)") % {"number": invoice.number},
         [
             sample.full_name,
-            f"Issued {format_day(invoice.created_on, culture)}",
-            f"Total {_total(invoice, culture)}",
-            "A preview sample: not a real invoice.",
+            _("Issued %(day)s") % {"day": format_day(invoice.created_on, culture)},
+            _("Total %(amount)s") % {"amount": _total(invoice, culture)},
+            _("A preview sample: not a real invoice."),
         ],
     )
 
@@ -416,7 +417,8 @@ def sample_statement_pdf(person: str) -> bytes:
     invoices = sample_invoices(person, location_today(sample.home.time_zone))
     culture = sample.home.culture
     lines = [f"{invoice.number}  {_total(invoice, culture)}" for invoice in invoices[:30]]
-    return sample_pdf(f"Statement for {sample.full_name} (sample)", lines)
+    title = _("Statement for %(name)s (sample)") % {"name": sample.full_name}
+    return sample_pdf(title, lines)
 
 
 def _total(invoice: Invoice, culture: str) -> str:
@@ -426,4 +428,7 @@ def _total(invoice: Invoice, culture: str) -> str:
 def sample_guest_pdf(invoice_id: int) -> bytes:
     if invoice_id not in {invoice for invoice, _ in GUEST_CHECKOUTS.values()}:
         raise NotFound("preview: no such sample checkout")
-    return sample_pdf(f"Invoice {invoice_id} (sample)", ["A guest's invoice, as a preview sample."])
+    return sample_pdf(
+        _("Invoice %(number)s (sample)") % {"number": invoice_id},
+        [_("A guest's invoice, as a preview sample.")],
+    )

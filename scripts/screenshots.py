@@ -1,5 +1,8 @@
 """`make screenshots`: a PNG of every staff-preview state at 1280 px and 375 px, for review.
 
+`SCREENSHOT_LANGUAGES=de,pt make screenshots` takes them in those languages too (named
+`<page>--<state>--<width>--<language>.png`; English ones keep their plain names).
+
 Runs the portal under gunicorn with a throwaway database and a throwaway staff account, pointed at
 an address where nothing listens: previews must not need Nexudus, and this proves it. Pictures
 land in `screenshots/` (ignored by git).
@@ -28,6 +31,9 @@ ARGS = [
     "--no-first-run",
 ]
 WIDTHS = (1280, 375)
+LANGUAGES = [
+    code.strip() for code in os.environ.get("SCREENSHOT_LANGUAGES", "en").split(",") if code.strip()
+]
 
 
 def free_port() -> int:
@@ -102,20 +108,25 @@ def _shoot(base: str, password: str, states) -> int:
     count = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        for width in WIDTHS:
-            context = browser.new_context(viewport={"width": width, "height": 900})
-            page = context.new_page()
-            page.goto(f"{base}/admin/login/?next=/preview/")
-            page.fill("#id_username", "shots")
-            page.fill("#id_password", password)
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{base}/preview/")
-            for state in states:
-                page.goto(f"{base}/preview/{state.page}/{state.key}/")
-                path = OUT / f"{state.page}--{state.key}--{width}.png"
-                page.screenshot(path=str(path), full_page=True)
-                count += 1
-            context.close()
+        for language in LANGUAGES:
+            for width in WIDTHS:
+                # The browser asks for the language (Accept-Language), as a staff member's would.
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, locale=language
+                )
+                page = context.new_page()
+                page.goto(f"{base}/admin/login/?next=/preview/")
+                page.fill("#id_username", "shots")
+                page.fill("#id_password", password)
+                page.click("input[type=submit]")
+                page.wait_for_url(f"{base}/preview/")
+                suffix = "" if language == "en" else f"--{language}"
+                for state in states:
+                    page.goto(f"{base}/preview/{state.page}/{state.key}/")
+                    path = OUT / f"{state.page}--{state.key}--{width}{suffix}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    count += 1
+                context.close()
         browser.close()
     print(f"{count} screenshots in {OUT.relative_to(ROOT)}/")
     return 0

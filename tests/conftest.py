@@ -32,6 +32,16 @@ def collected_static(django_db_blocker) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """Pages speak every language from the compiled catalogues, as `make` builds them at
+    install (compilemessages skips a .mo newer than its .po)."""
+    from django.core.management import call_command
+
+    ignored = [".venv", "node_modules", "staticfiles", "sandbox", "tests", "scripts"]
+    call_command("compilemessages", ignore_patterns=ignored, verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A real Redis of our own (Debian's redis-server) on a free port, for this test run."""

@@ -1,8 +1,14 @@
-"""Dates, counts and money in the location's language, with Babel (never hand-written formats).
+"""Dates, counts and money in the reader's language, with Babel (never hand-written formats).
+
+Dates and numbers follow the language the page speaks (the active Django language), written the
+way the location's territory writes them when the location speaks that language (a Swiss
+location's German is de_CH), else the language's home territory (fr -> fr_FR, de -> de_DE).
+The currency and the time zone are always the location's. Without an active language (a
+management command), the location's own culture writes them.
 
 Every amount a member sees, on every page, goes through `format_money`: one format per
 currency per page, whatever the issuing location formatted upstream. Formatters are built once
-per culture and currency and kept, since a page formats hundreds of values.
+per locale and currency and kept, since a page formats hundreds of values.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import match_skeleton
 from babel.numbers import (
     NumberPattern,
     get_currency_precision,
@@ -24,11 +31,24 @@ from babel.numbers import (
     is_currency,
     parse_pattern,
 )
+from django.utils.translation import get_language
 
 DEFAULT_CULTURE = "en-GB"
 DEFAULT_TIME_ZONE = "Europe/London"
 # A true minus sign reads as one and lines up with the digits; a hyphen does neither.
 MINUS = "\u2212"
+# Where each language of ours is written when the location does not speak it.
+HOME_CULTURES = {
+    "en": "en-GB",
+    "fr": "fr-FR",
+    "de": "de-DE",
+    "it": "it-IT",
+    "pt": "pt-PT",
+    "es": "es-ES",
+}
+# A day with its month in words, the CLDR way for each locale: "3 Mar 2026", "3 mars 2026",
+# "3. März 2026". Never all digits where a locale has words: 03/04 is read two ways.
+DAY_SKELETON = "yMMMd"
 
 
 @lru_cache(maxsize=64)
@@ -44,10 +64,41 @@ def babel_locale(culture: str | None) -> Locale:
     return Locale.parse("en_GB")
 
 
+class Writing(str):
+    """A culture already chosen for the reader's language ("de_DE"): formatters take it as it
+    is. A page that formats hundreds of values asks for the language once (`writing_culture`),
+    not once per value."""
+
+    __slots__ = ()
+
+
+def writing_culture(culture: str | None) -> Writing:
+    """The culture that writes dates and numbers for the location's `culture`, in the active
+    language."""
+    if isinstance(culture, Writing):
+        return culture
+    return _writing_culture(get_language(), culture)
+
+
+@lru_cache(maxsize=256)
+def _writing_culture(language: str | None, culture: str | None) -> Writing:
+    location = babel_locale(culture)
+    if not language:
+        return Writing(location)
+    spoken = language.split("-", 1)[0].lower()
+    if location.language == spoken:
+        return Writing(location)
+    return Writing(HOME_CULTURES.get(spoken, DEFAULT_CULTURE).replace("-", "_"))
+
+
+def _locale(culture: str | None) -> Locale:
+    return babel_locale(writing_culture(culture))
+
+
 def format_money(amount: Decimal, currency_code: str | None, culture: str | None) -> str:
-    """`amount` in `currency_code`, written the way `culture` writes money."""
+    """`amount` in `currency_code`, written the way the reader's language writes money."""
     try:
-        text = _money_formatter(currency_code or "", culture)(amount)
+        text = _money_formatter(currency_code or "", writing_culture(culture))(amount)
     except (ArithmeticError, ValueError):
         # An amount Babel cannot format must not break the page: show it plainly.
         text = f"{amount} {currency_code or ''}".strip()
@@ -55,7 +106,7 @@ def format_money(amount: Decimal, currency_code: str | None, culture: str | None
 
 
 @lru_cache(maxsize=256)
-def _money_formatter(currency_code: str, culture: str | None) -> Callable[[Decimal], str]:
+def _money_formatter(currency_code: str, culture: str) -> Callable[[Decimal], str]:
     locale = babel_locale(culture)
     if not currency_code:
         return lambda amount: _plain(amount, locale)
@@ -121,25 +172,27 @@ def format_decimal_plain(amount: Decimal, locale: Locale) -> str:
 
 
 def format_count(number: int, culture: str | None) -> str:
-    """A count with the culture's grouping: "2,000" (en-GB), "2 000" (fr)."""
-    return _COUNT_PATTERN.apply(number, babel_locale(culture))
+    """A count with the reader's grouping: "2,000" (en), "2 000" (fr), "2.000" (de)."""
+    return _COUNT_PATTERN.apply(number, _locale(culture))
 
 
 def format_day(value: date | datetime | None, culture: str | None) -> str:
-    """A day as the location writes it, e.g. "1 Oct 2026" (en-GB) or "01/10/2026" (pt-PT)."""
+    """A day in the reader's language: "1 Oct 2026" (en), "1 oct. 2026" (fr), "1. Okt. 2026"
+    (de)."""
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    return _day_formatter(culture)(day)
+    return _day_formatter(writing_culture(culture))(day)
 
 
 @lru_cache(maxsize=64)
-def _day_formatter(culture: str | None) -> Callable[[date], str]:
+def _day_formatter(culture: str) -> Callable[[date], str]:
     locale = babel_locale(culture)
-    pattern = locale.date_formats["medium"]
+    skeleton = match_skeleton(DAY_SKELETON, locale.datetime_skeletons)
+    pattern = locale.datetime_skeletons[skeleton] if skeleton else locale.date_formats["medium"]
 
     # Days are few (invoices fall on the same month-ends for every member) and Babel's pattern
-    # walk is slow: each written day is kept, per culture.
+    # walk is slow: each written day is kept, per locale.
     @lru_cache(maxsize=4096)
     def format_one(day: date) -> str:
         return pattern.apply(day, locale)
@@ -148,14 +201,16 @@ def _day_formatter(culture: str | None) -> Callable[[date], str]:
 
 
 def format_moment(moment: datetime, culture: str | None, time_zone: str | None) -> str:
-    """A moment as the location's clock shows it: "14:05" today, "30 Nov 2026, 18:30" before."""
+    """A moment as the location's clock shows it, in the reader's language: "14:05" today,
+    "30 Nov 2026, 18:30" before."""
     zone = location_zone(time_zone)
     local = moment.astimezone(zone)
-    locale = babel_locale(culture)
+    writing = writing_culture(culture)
+    locale = babel_locale(writing)
     time_text = locale.time_formats["short"].apply(local, locale)
     if local.date() == datetime.now(zone).date():
         return time_text
-    return f"{_day_formatter(culture)(local.date())}, {time_text}"
+    return f"{_day_formatter(writing)(local.date())}, {time_text}"
 
 
 def location_zone(time_zone: str | None) -> ZoneInfo:
@@ -177,14 +232,14 @@ _QUANTITY_PATTERN = parse_pattern("#,##0.###")
 
 
 def format_percent(rate: Decimal, culture: str | None) -> str:
-    """A tax rate given in percent (20 means 20 %), written the culture's way: "20%"."""
-    return _percent_formatter(culture)(rate / 100)
+    """A tax rate given in percent (20 means 20 %), written the reader's way: "20%", "20 %"."""
+    return _percent_formatter(writing_culture(culture))(rate / 100)
 
 
 @lru_cache(maxsize=64)
-def _percent_formatter(culture: str | None) -> Callable[[Decimal], str]:
+def _percent_formatter(culture: str) -> Callable[[Decimal], str]:
     locale = babel_locale(culture)
-    # The culture's own percent pattern ("20 %" in French), with up to two decimals (5.5 %).
+    # The locale's own percent pattern ("20 %" in French), with up to two decimals (5.5 %).
     pattern = copy.copy(locale.percent_formats[None])
     pattern.frac_prec = (0, 2)
     return lambda fraction: pattern.apply(fraction, locale)
@@ -192,7 +247,7 @@ def _percent_formatter(culture: str | None) -> Callable[[Decimal], str]:
 
 def format_quantity(quantity: Decimal, culture: str | None) -> str:
     """A quantity without trailing zeros: "3", "1.5", "1,250"."""
-    return _QUANTITY_PATTERN.apply(quantity, babel_locale(culture)).replace("-", MINUS)
+    return _QUANTITY_PATTERN.apply(quantity, _locale(culture)).replace("-", MINUS)
 
 
 def format_amount_plain(amount: Decimal, currency_code: str | None) -> str:

@@ -34,3 +34,12 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The footer's language switcher comes back to the address the page shows now, also after htmx
+// changed it (a page turn): without JavaScript the page's own address is already right.
+document.addEventListener("htmx:pushedIntoHistory", function () {
+  var next = document.querySelector(".language-switcher input[name=next]");
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
+  }
+});

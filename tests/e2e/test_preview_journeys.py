@@ -30,6 +30,7 @@ def test_staff_review_every_state_and_a_phone_frame(
 
         for state in STATES:
             page.goto(f"{portal_server.url}/preview/{state.page}/{state.key}/")
+            # The banner (a page may have a note of its own: "How to pay").
             expect(page.locator(".preview-banner")).to_contain_text(state.title)
             gate.check(page)
 

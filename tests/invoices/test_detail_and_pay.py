@@ -303,6 +303,15 @@ def test_the_header_and_sign_in_wear_the_locations_name_and_colour(client, sandb
     assert "Harbour Works London" in visitor and 'href="/brand.css?v=1f5f8b"' in visitor
 
 
+def test_an_invoice_from_another_location_keeps_the_members_space_in_the_header(
+    signed_in_member, sandbox
+):
+    # 30011 was issued by Lisboa; the shell is still the member's own location.
+    page = _page(signed_in_member.get("/invoices/30011/"))
+    assert 'class="brand" href="/">Harbour Works London</a>' in page
+    assert "<dt>Issued by</dt><dd>Harbour Works Lisboa</dd>" in page
+
+
 def test_a_colour_that_fails_contrast_is_not_used(client, sandbox, member) -> None:
     sandbox.app.knobs.update(primary_color="#ffcc00")
     sign_in(client, member)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.template import Context, Template
+from django.utils import translation
 
 from invoices.rows import MEMBER_LINKS, RowBuilder
 from nexudus.records import Invoice
@@ -35,10 +36,22 @@ def _row(culture: str = "en-GB", **fields):
     return RowBuilder(TODAY, culture, MEMBER_LINKS).row(_invoice(**fields))
 
 
-def test_it_formats_every_amount_itself_in_the_members_culture() -> None:
+def test_it_formats_every_amount_itself_in_the_readers_language() -> None:
     # Issue 11: one format per currency per page (Nexudus's TotalFormated is not used).
     assert _row(currency_code="GBP").total == "£1,234.50"
-    assert _row("pt-PT").total == f"1{NBSP}234,50{NBSP}£"
+    with translation.override("pt"):
+        assert _row("pt-PT").total == f"1{NBSP}234,50{NBSP}£"
+    # A Lisbon location read in English: English digits, the invoice's own currency.
+    with translation.override("en"):
+        assert _row("pt-PT").total == "£1,234.50"
+
+
+def test_a_page_asks_for_its_language_once_not_once_per_row() -> None:
+    with translation.override("de"):
+        builder = RowBuilder(TODAY, "en-GB", MEMBER_LINKS)
+    # Built in German, its rows stay German whatever is active when they are made.
+    with translation.override("en"):
+        assert builder.row(_invoice()).total == f"1.234,50{NBSP}£"
 
 
 def test_it_shows_the_total_as_the_amount_due_when_nothing_is_paid_yet() -> None:
@@ -50,7 +63,8 @@ def test_it_formats_what_is_left_to_pay_on_a_part_paid_invoice() -> None:
     row = _row(due_amount=Decimal("234.5"))
     assert row.amount_due == "£234.50"
     assert row.status.note == "Partially paid"
-    assert _row("pt-PT", due_amount=Decimal("234.5")).amount_due == f"234,50{NBSP}£"
+    with translation.override("pt"):
+        assert _row("pt-PT", due_amount=Decimal("234.5")).amount_due == f"234,50{NBSP}£"
 
 
 def test_a_credit_note_reads_as_negative_with_a_true_minus_sign() -> None:
@@ -69,10 +83,13 @@ def test_a_paid_row_says_when_instead_of_an_empty_amount_due() -> None:
     assert (row.status.kind, row.status.label) == ("paid", "Paid")
 
 
-def test_it_writes_dates_the_way_each_culture_writes_them() -> None:
+def test_it_writes_dates_the_way_each_language_writes_them() -> None:
     issued = datetime(2026, 10, 1, 23, 59)
     assert _row(created_on=issued).issued == "1 Oct 2026"
-    assert _row("pt-PT", created_on=issued).issued == "01/10/2026"
+    with translation.override("pt"):
+        assert _row("pt-PT", created_on=issued).issued == "1/10/2026"
+    with translation.override("fr"):
+        assert _row(created_on=issued).issued == "1 oct. 2026"
 
 
 def test_it_links_a_member_to_our_own_pdf_route() -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from invoices.status import (
     CurrencyTotal,
@@ -63,10 +64,31 @@ def test_it_says_paid_on_the_day_written_the_british_way_for_an_en_gb_location()
     assert (state.kind, state.label) == ("paid", "Paid on 1 Oct 2026")
 
 
-def test_it_says_paid_on_the_day_written_the_portuguese_way_for_a_pt_pt_location() -> None:
+def test_it_says_paid_on_the_day_in_portuguese_for_a_portuguese_reader() -> None:
     invoice = _invoice(paid=True, paid_on=datetime(2026, 10, 1, 18, 30))
-    state = invoice_status(invoice, TODAY, "pt-PT")
-    assert (state.kind, state.label) == ("paid", "Paid on 01/10/2026")
+    with translation.override("pt"):
+        state = invoice_status(invoice, TODAY, "pt-PT")
+    assert (state.kind, state.label) == ("paid", "Paga em 1/10/2026")
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("en", "Overdue by 1 day", "Overdue by 3 days"),
+        ("fr", "En retard de 1 jour", "En retard de 3 jours"),
+        ("de", "1 Tag überfällig", "3 Tage überfällig"),
+        ("it", "Scaduta da 1 giorno", "Scaduta da 3 giorni"),
+        ("pt", "Em atraso há 1 dia", "Em atraso há 3 dias"),
+        ("es", "Vencida hace 1 día", "Vencida hace 3 días"),
+    ],
+)
+def test_overdue_days_take_each_languages_plural(language, one, three) -> None:
+    with translation.override(language):
+        labels = [
+            invoice_status(_invoice(due_date=TODAY - timedelta(days=n)), TODAY, "en-GB").label
+            for n in (1, 3)
+        ]
+    assert labels == [one, three]
 
 
 def test_it_says_just_paid_when_the_payment_day_is_unknown() -> None:

@@ -1,4 +1,4 @@
-"""Money, days and "today" in the location's language and time zone."""
+"""Money, days and "today": in the reader's language, with the location's currency and time zone."""
 
 from __future__ import annotations
 
@@ -7,10 +7,29 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 
-from web.formatting import babel_locale, format_day, format_money, location_today
+from web import formatting
+from web.formatting import (
+    babel_locale,
+    format_count,
+    format_day,
+    format_money,
+    format_percent,
+    location_today,
+    writing_culture,
+)
 
 NBSP = "\xa0"
+NNBSP = "\u202f"  # French groups digits with a narrow no-break space
+MINUS = "\u2212"
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    # Every test reads in English unless it says otherwise, as a visitor with no choice would.
+    with translation.override("en"):
+        yield
 
 
 # --- Cultures -----------------------------------------------------------------------------------
@@ -36,24 +55,37 @@ def test_it_writes_pounds_the_british_way() -> None:
     assert format_money(Decimal("1234.5"), "GBP", "en-GB") == "£1,234.50"
 
 
-def test_it_writes_euros_the_portuguese_way() -> None:
-    assert format_money(Decimal("1234.5"), "EUR", "pt-PT") == f"1{NBSP}234,50{NBSP}€"
+def test_it_writes_euros_the_portuguese_way_for_a_portuguese_reader() -> None:
+    with translation.override("pt"):
+        assert format_money(Decimal("1234.5"), "EUR", "pt-PT") == f"1{NBSP}234,50{NBSP}€"
 
 
 def test_it_writes_negative_amounts_with_a_minus_sign() -> None:
     # A true minus sign (U+2212), never a hyphen: it reads as one and lines up with digits.
-    assert format_money(Decimal("-1234.5"), "GBP", "en-GB") == "\u2212£1,234.50"
-    assert format_money(Decimal("-0.5"), "EUR", "pt-PT") == f"\u22120,50{NBSP}€"
+    assert format_money(Decimal("-1234.5"), "GBP", "en-GB") == f"{MINUS}£1,234.50"
+    with translation.override("pt"):
+        assert format_money(Decimal("-0.5"), "EUR", "pt-PT") == f"{MINUS}0,50{NBSP}€"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "it", "pt", "es"])
+def test_it_writes_a_minus_sign_in_every_language(language) -> None:
+    with translation.override(language):
+        text = format_money(Decimal("-1234.5"), "EUR", "en-GB")
+    assert text.count(MINUS) == 1
+    assert "-" not in text
 
 
 def test_it_writes_yen_without_decimals() -> None:
     assert format_money(Decimal("1234"), "JPY", "en-GB") == "JP¥1,234"
-    assert format_money(Decimal("1234"), "JPY", "ja-JP") == "￥1,234"
+    with translation.override("en"):
+        # A Japanese location read in English: English digits, the location's yen.
+        assert format_money(Decimal("1234"), "JPY", "ja-JP") == "JP¥1,234"
 
 
 def test_it_writes_a_plain_number_without_a_currency() -> None:
     assert format_money(Decimal("1234.5"), None, "en-GB") == "1,234.50"
-    assert format_money(Decimal("1234.5"), "", "pt-PT") == f"1{NBSP}234,50"
+    with translation.override("pt"):
+        assert format_money(Decimal("1234.5"), "", "pt-PT") == f"1{NBSP}234,50"
 
 
 def test_it_writes_an_unknown_currency_code_after_the_amount() -> None:
@@ -72,8 +104,9 @@ def test_it_writes_a_day_the_british_way() -> None:
     assert format_day(date(2026, 10, 1), "en-GB") == "1 Oct 2026"
 
 
-def test_it_writes_a_day_the_portuguese_way() -> None:
-    assert format_day(date(2026, 10, 1), "pt-PT") == "01/10/2026"
+def test_it_writes_a_day_the_portuguese_way_for_a_portuguese_reader() -> None:
+    with translation.override("pt"):
+        assert format_day(date(2026, 10, 1), "pt-PT") == "1/10/2026"
 
 
 def test_it_writes_only_the_day_of_a_datetime() -> None:
@@ -86,6 +119,86 @@ def test_it_writes_a_day_the_british_way_for_an_unknown_culture() -> None:
 
 def test_it_writes_nothing_for_no_day() -> None:
     assert format_day(None, "en-GB") == ""
+
+
+# --- Formats follow the reader's language -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "money", "day"),
+    [
+        ("en", "€1,234.50", "3 Mar 2026"),
+        ("fr", f"1{NNBSP}234,50{NBSP}€", "3 mars 2026"),
+        ("de", f"1.234,50{NBSP}€", "3. März 2026"),
+        ("it", f"1.234,50{NBSP}€", "3 mar 2026"),
+        ("pt", f"1{NBSP}234,50{NBSP}€", "3/03/2026"),
+        ("es", f"1.234,50{NBSP}€", "3 mar 2026"),
+    ],
+)
+def test_dates_and_numbers_follow_the_language_of_the_page(language, money, day) -> None:
+    # A London location (en-GB) billing in euros, read in each language.
+    with translation.override(language):
+        assert format_money(Decimal("1234.50"), "EUR", "en-GB") == money
+        assert format_day(date(2026, 3, 3), "en-GB") == day
+
+
+def test_the_currency_stays_the_locations_whatever_the_language() -> None:
+    with translation.override("fr"):
+        assert format_money(Decimal("1234.5"), "GBP", "en-GB") == f"1{NNBSP}234,50{NBSP}£GB"
+    with translation.override("de"):
+        assert format_money(Decimal("1234.5"), "GBP", "en-GB") == f"1.234,50{NBSP}£"
+
+
+def test_a_location_that_speaks_the_language_lends_it_its_territory() -> None:
+    # German at a Zurich location is Swiss German; at a London location it is Germany's.
+    with translation.override("de"):
+        assert writing_culture("de-CH") == "de_CH"
+        assert format_money(Decimal("1234.5"), "CHF", "de-CH") == f"CHF{NBSP}1\u2019234.50"
+        assert writing_culture("en-GB") == "de_DE"
+    with translation.override("pt"):
+        assert writing_culture("pt-BR") == "pt_BR"
+        assert writing_culture("fr-FR") == "pt_PT"
+    with translation.override("en"):
+        assert writing_culture("en-US") == "en_US"
+        assert writing_culture("pt-PT") == "en_GB"
+
+
+@pytest.mark.parametrize(
+    ("language", "culture"),
+    [("fr", "fr_FR"), ("de", "de_DE"), ("it", "it_IT"), ("pt", "pt_PT"), ("es", "es_ES")],
+)
+def test_each_language_has_a_home_territory(language, culture) -> None:
+    with translation.override(language):
+        assert writing_culture(None) == culture
+        assert writing_culture("xx-YY") == culture
+
+
+def test_counts_and_percentages_follow_the_language() -> None:
+    with translation.override("fr"):
+        assert format_count(2000, "en-GB") == f"2{NNBSP}000"
+        assert format_percent(Decimal("5.5"), "en-GB") == f"5,5{NBSP}%"
+    with translation.override("de"):
+        assert format_count(2000, "en-GB") == "2.000"
+
+
+def test_without_an_active_language_the_location_writes_its_own_way() -> None:
+    translation.deactivate_all()
+    try:
+        assert format_money(Decimal("1234.5"), "EUR", "pt-PT") == f"1{NBSP}234,50{NBSP}€"
+    finally:
+        translation.activate("en")
+
+
+def test_formatters_are_built_once_per_locale_and_currency() -> None:
+    with translation.override("de"):
+        format_money(Decimal("1"), "EUR", "en-GB")
+        before = formatting._money_formatter.cache_info()
+        for _ in range(50):
+            format_money(Decimal("1234.5"), "EUR", "en-GB")
+            format_day(date(2026, 3, 3), "en-GB")
+        after = formatting._money_formatter.cache_info()
+    assert after.misses == before.misses
+    assert after.hits >= before.hits + 50
 
 
 # --- Today at the location ----------------------------------------------------------------------
