@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from invoices import status
 from invoices.history import History, read_history
@@ -81,8 +82,10 @@ def neutralised(text: str) -> str:
 
 
 def columns(*, with_files: bool = False) -> list[str]:
+    """The header row, in the reader's language like the status words in the rows below it (a
+    member who reads French hands a French file on); the file names stay ASCII."""
     names = [
-        _("Number"),
+        pgettext("an invoice's number, a CSV column", "Number"),
         _("Issued"),
         _("Due"),
         _("Paid on"),
@@ -90,7 +93,7 @@ def columns(*, with_files: bool = False) -> list[str]:
         _("Currency"),
         _("Total"),
         _("Amount due"),
-        _("Location"),
+        pgettext("the location that issued an invoice, a CSV column", "Location"),
     ]
     return [*names, _("PDF file")] if with_files else names
 

@@ -223,13 +223,14 @@ class Finding:
     credit_notes_url: str = ""  # the same list with credit notes shown
     credit_notes_text: str = ""
     too_long_text: str = ""
-    period_label: str = ""  # "2025" or "all years", for the export buttons
+    exports_label: str = ""  # "Download 2025:" or "Download all years:", before the buttons
     csv_href: str = ""
     zip_href: str = ""
     announce: str = ""
 
 
 def quoted(text: str) -> str:
+    # Translators: the member's search text, in the language's own quotation marks.
     return _("“%(text)s”") % {"text": text}
 
 
@@ -260,10 +261,15 @@ def finding(
     can_print: bool,
 ) -> Finding:
     """`shown`: the rows both groups show for this address, credit and upcoming included."""
-    period = str(options.year) if options.year is not None else _("all years")
+    # Whole sentences, not "Download" + a period: not every language puts them in that order.
+    exports_label = (
+        _("Download %(year)s:") % {"year": options.year}
+        if options.year is not None
+        else _("Download all years:")
+    )
     exportable = fetched.period_documents > 0 if options.narrowed else shown > 0
     exports = {
-        "period_label": period,
+        "exports_label": exports_label,
         "csv_href": export_links.export_csv(options.year) if exportable else "",
         "zip_href": export_links.export_zip(options.year) if exportable and can_print else "",
     }
@@ -281,12 +287,13 @@ def finding(
     empty_text = ""
     if fetched.too_long:
         empty_text = ""
-    elif shown == 0 and options.q:
-        where = _("in %(year)s") % {"year": options.year} if options.year else _("in any year")
-        empty_text = _("No invoice number contains %(q)s %(where)s.") % {
+    elif shown == 0 and options.q and options.year is not None:
+        empty_text = _("No invoice number contains %(q)s in %(year)s.") % {
             "q": quoted(options.q),
-            "where": where,
+            "year": options.year,
         }
+    elif shown == 0 and options.q:
+        empty_text = _("No invoice number contains %(q)s in any year.") % {"q": quoted(options.q)}
     elif shown == 0:
         empty_text = _("You have no invoices from %(year)s.") % {"year": options.year}
     hidden = fetched.hidden_credit_notes

@@ -108,6 +108,19 @@ def _answers_again(sandbox) -> None:
     nexudus.default_api().transport.forget_hosts()
 
 
+def _a_year_of(sandbox, person: Person) -> int:
+    """The year of the member's newest invoice: the year filter has something to show."""
+    data = sandbox.app.data
+    return max(i.created_on.year for i in data.invoices_of(data.person_by_email(person.email).id))
+
+
+def _as_of(page: Rendered) -> Rendered:
+    """A page Nexudus failed to answer that shows the last good copy (kept when it was seen
+    healthy above), with its "as of" notice."""
+    assert 'class="alert alert-stale"' in page.html, page.where
+    return page
+
+
 def _member_pages(language: str, sandbox, person: Person, settings) -> Iterator[Rendered]:
     member = _browser(language)
     sign_in(member, person)
@@ -128,13 +141,22 @@ def _member_pages(language: str, sandbox, person: Person, settings) -> Iterator[
         HTTP_HX_TARGET="invoice-groups",
         **HTMX,
     )
+    year = _a_year_of(sandbox, person)
+    yield _get(member, f"my invoices, {year} only", f"/invoices/?year={year}")
+    yield _get(member, "my invoices, a search that finds nothing", "/invoices/?q=zz9")
+    yield _get(
+        member, f"my invoices, {year}, a search that finds nothing", f"/invoices/?year={year}&q=zz9"
+    )
+    # A download, not a page: its header row and status words are worded for the reader too.
+    yield _get(member, "my invoices as a CSV", "/invoices/export.csv")
     for invoice_id in (30001, 30002, 30009, 30010, 30011):
         yield _get(member, f"invoice {invoice_id}", f"/invoices/{invoice_id}/")
     yield _get(member, "sign-out button", "/logout/")
     sandbox.app.knobs.update(fault="503")
     yield _get(member, "dashboard (down)", "/")
-    yield _get(member, "my invoices (down)", "/invoices/")
-    yield _get(member, "invoice (down)", "/invoices/30001/")
+    yield _as_of(_get(member, "my invoices (down)", "/invoices/"))
+    yield _as_of(_get(member, "invoice (down)", "/invoices/30001/"))
+    yield _get(member, "export (down)", "/invoices/export.csv")
     yield _get(member, "invoice PDF (down)", "/invoices/30001/pdf/")
     yield _get(member, "statement (down)", "/invoices/statement/pdf/")
     _answers_again(sandbox)
@@ -150,6 +172,7 @@ def _member_pages(language: str, sandbox, person: Person, settings) -> Iterator[
     busy = _browser(language)
     sign_in(busy, Person("busy@example.com"))
     yield _get(busy, "long history, page 3", "/invoices/?paid_page=3")
+    yield _get(busy, "zip of every year, too many", "/invoices/export.zip")
     empty = _browser(language)
     sign_in(empty, Person("empty@example.com"))
     yield _get(empty, "nothing at all", "/invoices/")
