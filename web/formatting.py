@@ -210,7 +210,10 @@ def format_moment(moment: datetime, culture: str | None, time_zone: str | None) 
     time_text = locale.time_formats["short"].apply(local, locale)
     if local.date() == datetime.now(zone).date():
         return time_text
-    return f"{_day_formatter(writing)(local.date())}, {time_text}"
+    day_text = _day_formatter(writing)(local.date())
+    # The locale's own way of joining a day and a time ("{1}, {0}"), as Babel joins them.
+    joined = locale.datetime_formats["medium"].replace("'", "")
+    return joined.replace("{0}", time_text).replace("{1}", day_text)
 
 
 def location_zone(time_zone: str | None) -> ZoneInfo:

@@ -299,3 +299,25 @@ def test_the_fast_path_covers_the_usual_locales_and_leaves_indian_grouping_to_ba
 
     assert all(covered(name) for name in ("en_GB", "fr_FR", "de_DE", "it_IT", "pt_PT", "es_ES"))
     assert not covered("en_IN")
+
+
+# --- a moment, for "as of" notices -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "earlier_day"),
+    [("en", "30 Nov 2026, 18:30"), ("de", "30. Nov. 2026, 18:30"), ("fr", "30 nov. 2026, 18:30")],
+)
+def test_a_moment_is_a_time_today_and_a_day_and_time_before(language, earlier_day) -> None:
+    format_moment = formatting.format_moment
+    with (
+        time_machine.travel(datetime(2026, 12, 1, 14, 30, tzinfo=UTC), tick=False),
+        translation.override(language),
+    ):
+        today = datetime(2026, 12, 1, 14, 5, tzinfo=UTC)
+        assert format_moment(today, "en-GB", "Europe/London") == "14:05"
+        earlier = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
+        assert format_moment(earlier, "en-GB", "Europe/London") == earlier_day
+        # The location's clock decides: 23:30 UTC on 30 Nov is 01:30 on 1 Dec in Helsinki.
+        late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+        assert format_moment(late, "en-GB", "Europe/Helsinki") == "01:30"
