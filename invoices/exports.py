@@ -88,7 +88,8 @@ def columns(*, with_files: bool = False) -> list[str]:
         pgettext("an invoice's number, a CSV column", "Number"),
         _("Issued"),
         _("Due"),
-        _("Paid on"),
+        # Not the screen's column word: in German that is "Bezahlt", the status's word too.
+        pgettext("the day an invoice was paid, a CSV column", "Paid on"),
         _("Status"),
         _("Currency"),
         _("Total"),
