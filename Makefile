@@ -88,7 +88,8 @@ USERS ?= 200
 DURATION ?= 60
 SOAK ?= 120
 loadtest: $(DEV_STAMP) services messages
-	$(BIN)/python -m scripts.loadtest --users $(USERS) --duration $(DURATION) --soak $(SOAK)
+	$(BIN)/python -m scripts.loadtest --users $(USERS) --duration $(DURATION) --soak $(SOAK) \
+		$(if $(filter 1,$(WEBHOOKS)),--webhooks)
 
 ## make screenshots: every staff-preview state at 1280 px and 375 px, into screenshots/.
 screenshots: $(DEV_STAMP) browser-tools messages

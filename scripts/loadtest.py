@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -60,6 +61,9 @@ class Options:
     fault_rate: float
     # gunicorn.conf.py's default unless GUNICORN_THREADS says otherwise, as in production.
     threads: int
+    # NEXUDUS_WEBHOOK_SECRET set and the sandbox's webhooks pointed at the portal, as production
+    # runs once the webhooks are registered: unpaid sets are kept until a webhook says otherwise.
+    webhooks: bool = False
 
     @property
     def ramp(self) -> float:
@@ -358,7 +362,8 @@ def report(run: Run) -> str:
         f"{options.duration} s load, {options.soak} s soak",
         f"portal: gunicorn 2 workers x {options.threads} threads, Redis, PostgreSQL; "
         "upstream: sandbox, "
-        f"{options.latency_ms} ms per API call, {options.fault_rate * 100:g} % of API calls 500",
+        f"{options.latency_ms} ms per API call, {options.fault_rate * 100:g} % of API calls 500; "
+        f"webhooks {'on' if options.webhooks else 'off'}",
         "",
         f"{'':<{width}}" + "".join(f"{window.name:>{cell_width}}" for window in cut),
     ]
@@ -385,6 +390,11 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--spawn-rate", type=float, default=20.0, help="members started per s")
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="the portal with NEXUDUS_WEBHOOK_SECRET, the sandbox sending it signed webhooks",
+    )
     args = parser.parse_args(argv)
     if args.users < 1 or args.duration < 1 or args.soak < 0 or args.spawn_rate <= 0:
         parser.error("users, duration and spawn rate must be positive, soak at least 0")
@@ -396,7 +406,21 @@ def parse(argv: list[str] | None) -> Options:
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         threads=int(os.environ.get("GUNICORN_THREADS", "8")),
+        webhooks=args.webhooks,
     )
+
+
+def send_webhooks(sandbox_url: str, webhook_url: str, secret: str) -> None:
+    """Point the sandbox's signed webhooks at the portal (its knobs, as `make run` does)."""
+    body = json.dumps({"webhook_url": webhook_url, "webhook_secret": secret}).encode()
+    request = urllib.request.Request(
+        f"{sandbox_url}/_sandbox/knobs",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,16 +435,20 @@ def main(argv: list[str] | None = None) -> int:
         servers.callback(postgres.stop)
         sandbox = start_sandbox(workdir, options)
         servers.callback(stop, sandbox.process)
+        secret = secrets.token_urlsafe(24) if options.webhooks else ""
         env = portal_env(
             nexudus_url=sandbox.url,
             database_url=postgres.url,
             redis_url=redis.url,
             workers=2,
             threads=options.threads,
+            NEXUDUS_WEBHOOK_SECRET=secret,
         )
         prepare(env, collect_static=True)
         portal = start_portal(env, workdir / "gunicorn.log")
         servers.callback(portal.stop)
+        if secret:
+            send_webhooks(sandbox.url, f"{portal.url}/webhooks/nexudus/", secret)
         print(f"Driving {portal.url} with locust; memory every {SAMPLE_EVERY:.0f} s:", flush=True)
         helpers = {"sandbox": sandbox.process.pid, "redis": redis.process.pid}
         run = drive(portal, options, workdir, helpers)
