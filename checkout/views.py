@@ -9,6 +9,7 @@ A GET changes nothing upstream and claims only what Nexudus confirmed.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -30,7 +31,7 @@ from members.session import show_the_space, start_member_session
 from nexudus import NexudusError, NotFound, Unauthorized
 from web.csrf import accepts_own_posts_without_origin
 from web.headers import secret_page
-from web.pages import render_page, see_other
+from web.pages import Page, render_page, see_other
 
 logger = logging.getLogger("checkout")
 
@@ -49,14 +50,14 @@ PER_CLIENT = throttle.Limit("checkout", max_count=30, window_seconds=60)
 def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
     # Every request spends a slot, taken before anything else happens (no check-then-count race).
     if PER_CLIENT.reserve(throttle.client_address(request)) is None:
-        response = render_page(request, checkout_page("busy", status=429))
+        response = render_page(request, _unechoed(request, checkout_page("busy", status=429)))
         response["Retry-After"] = str(PER_CLIENT.retry_after())
         return response
     try:
         purchase = _purchase(request, invoice_id)
     except BadLink as error:
         logger.info("checkout link refused: bad %s", error)
-        return render_page(request, checkout_page("bad_link", status=400))
+        return render_page(request, _unechoed(request, checkout_page("bad_link", status=400)))
     show_the_space(request)
     if request.method == "POST":
         return _register(request, purchase)
@@ -67,6 +68,12 @@ def checkout_complete(request: HttpRequest, invoice_id: int) -> HttpResponse:
         nexudus.copies.forget_fresh()
     page = landing_page(nexudus, purchase, member=member)
     return render_page(request, page)
+
+
+def _unechoed(request: HttpRequest, page: Page) -> Page:
+    """A link that was refused (or not looked at) is never shown back, not even as the
+    language switcher's way back here: that goes to the path alone."""
+    return replace(page, context={**page.context, "language_next": request.path})
 
 
 def _purchase(request: HttpRequest, invoice_id: int) -> Purchase:

@@ -327,3 +327,15 @@ def test_it_links_a_guest_straight_to_nexudus_with_the_token_escaped(settings) -
     assert html.unescape(rendered) == links.guest_pdf_url(42, token)
     assert rendered.startswith("https://base.spaces.nexudus.com/api/public/billing/invoices/42/")
     assert not any(char in rendered for char in "<>\"'")
+
+
+def test_a_refused_link_is_not_echoed_by_the_language_switcher(sandbox) -> None:
+    """The footer's switcher comes back to the page; for a refused link, to its path alone."""
+    refused = Client().get("/checkout/complete/39001/?paypal_session_id=000.")
+    assert refused.status_code == 400
+    assert "000." not in _page(refused)
+    assert 'name="next" value="/checkout/complete/39001/"' in _page(refused)
+    # A link that was taken comes back whole, so the guest lands on the same page.
+    taken = Client().get(_url("stripe"))
+    assert taken.status_code == 200
+    assert f'name="next" value="{_url("stripe")}"' in _page(taken)
