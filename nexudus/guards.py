@@ -222,10 +222,11 @@ class HostGuard:
         within: float,
         is_failure: Callable[[errors.NexudusError], bool],
         holder: object | None = None,
-    ) -> Iterator[None]:
+    ) -> Iterator[Ticket]:
         """Run one call under both guards; raises Unavailable, without calling, when either
         refuses. `within`: the longest the call may wait for a place; `is_failure`: whether an
-        error the call raised counts against the host; `holder`: the request it serves."""
+        error the call raised counts against the host; `holder`: the request it serves. Yields
+        the breaker's ticket: a probe is one try, never retried."""
         ticket = self.breaker.admit()
         if ticket is None:
             raise errors.Unavailable(CIRCUIT_OPEN)
@@ -235,7 +236,7 @@ class HostGuard:
         healthy: bool | None = None
         entered = time.monotonic()
         try:
-            yield
+            yield ticket
             healthy = True
         except errors.NexudusError as error:
             healthy = not is_failure(error)

@@ -2,9 +2,10 @@
 
 It decides, for every call: how long we wait (connect, read, and a total deadline, which a
 request's budget can shorten), what we retry (idempotent GETs on connection errors, cut bodies
-and 502/503/504, through urllib3's `Retry` on the adapter, with capped full-jitter backoff), what
-we refuse (redirects, cookies, proxies from the environment, bodies over a size cap, and calls to
-a host whose circuit is open or whose places are all taken: `guards`) and what we write down
+and 500/502/503/504, through urllib3's `Retry` on the adapter, with capped full-jitter backoff;
+never the half-open circuit's probe), what we refuse (redirects, cookies, proxies from the
+environment, bodies over a size cap, and calls to a host whose circuit is open or whose places
+are all taken: `guards`) and what we write down
 (method, path, status, time: never a query string, a header or a body).
 
 Failures leave as the exceptions in `errors`; callers never see a `requests` exception.
@@ -50,7 +51,10 @@ MiB = 1024 * 1024
 # Only GET is safe to send twice: a repeated POST /api/token would burn a refresh token or
 # log in twice, a repeated registerByToken could create two customers.
 RETRY_METHODS = frozenset({"GET"})
-RETRY_STATUSES = frozenset({502, 503, 504})
+# A 500 too: on a GET it is most often a passing fault upstream, and a member's PDF click
+# should not fail for one (the load test injects 5 % of them). At most two retries, jittered,
+# within the call's deadline and the request's budget, so a sick Nexudus costs three tries.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Nexudus throttles with 409 (legacy) or 429. Waiting out Retry-After (up to an hour) would
 # hold a worker thread hostage; the caller shows a "try again" message instead.
 THROTTLE_STATUSES = frozenset({409, 429})
@@ -174,7 +178,11 @@ class Transport(requests.Session):
             guard = self.host_guard(url).attempt(
                 call.remaining(), call.counts_against_host, on_behalf_of
             )
-            with guard, call:
+            with guard as ticket, call:
+                if ticket.probe:
+                    # The half-open circuit's one probe asks once: its answer is the verdict,
+                    # and retrying it would send a sick host three calls where it allows one.
+                    call.attempts = 1
                 response = self._send(call, url, kwargs)
                 outcome = str(response.status_code)
                 self._check_status(call, response)
@@ -534,6 +542,10 @@ class _Retry(Retry):
         transport = self.transport
         if call is None or transport is None:
             return super().increment(method, url, response, error, _pool, _stacktrace)
+        if call.attempts <= 1:
+            # One try only (a POST, or the circuit's probe): whatever happened is the answer.
+            # (For a status, urllib3 hands the response back: raise_on_status is off.)
+            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error
         if error is not None and (
             call.method not in RETRY_METHODS
             or call.watch.fired

@@ -418,7 +418,7 @@ def test_the_zip_holds_every_pdf_under_a_safe_unique_name_and_the_csv(
 def test_a_pdf_that_fails_mid_zip_is_listed_in_missing_txt(client, sandbox, member) -> None:
     sign_in(client, member)
     victim = sandbox.app.data.invoices[30007]
-    # A 500 is not retried: this one PDF fails, the others do not.
+    # This one PDF fails, however often it is tried; the others do not.
     sandbox.app.knobs.update(fault="500", fault_path_prefix=f"{BILLING}/{victim.id}/pdf")
     archive = _zip(client.get(f"/invoices/export.zip?year={victim.created_on.year}"))
     missing = archive.read("MISSING.txt").decode()

@@ -229,8 +229,8 @@ def test_the_page_still_renders_when_nexudus_is_down(signed_in_member, sandbox) 
 
 
 def test_one_failing_group_does_not_take_the_other_down(signed_in_member, sandbox) -> None:
-    # A 500 is not retried, so exactly one of the two concurrent calls fails.
-    sandbox.app.knobs.update(fault="500", fault_path_prefix=LIST, fault_times=1)
+    # A cut JSON body is not retried, so exactly one of the two concurrent calls fails.
+    sandbox.app.knobs.update(fault="malformed", fault_path_prefix=LIST, fault_times=1)
     page = _page(signed_in_member.get("/invoices/"))
     assert page.count("We could not load these invoices just now") == 1
     assert 'class="invoice-table"' in page

@@ -526,7 +526,7 @@ def test_its_default_budget_matches_the_documented_one():
     assert session.get_adapter("https://x.test")._pool_maxsize == 16
     retry = session.get_adapter("https://x.test").max_retries
     assert (retry.total, retry.connect, retry.read, retry.status) == (2, 2, 2, 2)
-    assert retry.status_forcelist == {502, 503, 504}
+    assert retry.status_forcelist == {500, 502, 503, 504}
     assert retry.allowed_methods == {"GET"}
     assert retry.respect_retry_after_header is False
     assert session.trust_env is False

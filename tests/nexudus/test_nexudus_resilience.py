@@ -119,8 +119,8 @@ def test_nexudus_saying_no_never_opens_the_circuit(status) -> None:
 def test_after_the_cool_down_one_probe_goes_out_and_its_answer_closes_the_circuit() -> None:
     clock = ManualClock()  # the transport's; the watchdog keeps real time for the sockets
     session = Transport(sleep=lambda seconds: None, clock=clock, cool_down=15.0)
-    # 500: a status the transport does not retry, so one call takes one answer.
-    with http_server(answering(500, 500, 500, 500, 500, 200)) as server:
+    # 501: a status the transport does not retry, so one call takes one answer.
+    with http_server(answering(501, 501, 501, 501, 501, 200)) as server:
         url = f"{server.base_url}/api/x"
         for _ in range(5):
             failure(session, url)
@@ -192,3 +192,19 @@ def test_a_busy_host_that_answers_gets_a_queue_not_a_refusal() -> None:
         assert session.host_guard(url).bulkhead.patience >= 0.2
         statuses = list(pool.map(lambda _: session.get(url).status_code, range(16)))
     assert statuses == [200] * 16
+
+
+def test_the_probe_is_one_try_even_for_a_status_that_is_retried() -> None:
+    """A half-open circuit lets one call through to ask if the host is back: that call asks
+    once, so a sick host sees one request, not three."""
+    clock = ManualClock()
+    session = Transport(sleep=lambda seconds: None, clock=clock, cool_down=15.0)
+    with http_server(answering(503)) as server:
+        url = f"{server.base_url}/api/x"
+        for _ in range(5):
+            failure(session, url)  # each retried twice: 15 requests in all
+        assert len(server.requests) == 15
+        clock.advance(15)
+        assert failure(session, url).status == 503
+        assert len(server.requests) == 16
+        assert failure(session, url).reason == CIRCUIT_OPEN
