@@ -113,7 +113,7 @@ NEXUDUS_HTTP: dict[str, float | int] = {
     # other half (and /healthz) free.
     "failure_threshold": 5,
     "cool_down": 15.0,
-    "max_calls_per_host": max(1, env_int("GUNICORN_THREADS", 8) // 2),
+    "max_calls_per_host": max(1, env_int("GUNICORN_THREADS", 32) // 2),  # gunicorn's default
 }
 # One budget for all the Nexudus calls of one request, sign-in and guest pages included: each
 # call's deadline is cut to what is left of it, so a page answers in about this long however

@@ -405,7 +405,7 @@ def parse(argv: list[str] | None) -> Options:
         spawn_rate=args.spawn_rate,
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
-        threads=int(os.environ.get("GUNICORN_THREADS", "8")),
+        threads=int(os.environ.get("GUNICORN_THREADS", "32")),
         webhooks=args.webhooks,
     )
 
