@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from invoices import kept, status
+from invoices.ledger import ROW_FIELDS
 from invoices.rows import MEMBER_LINKS, DocumentLinks, RowBuilder
 from invoices.switches import InvoiceSwitches, invoice_switches
 from nexudus import NexudusError, NotFound, Unauthorized
@@ -27,21 +28,12 @@ from web.pages import Page
 logger = logging.getLogger("invoices")
 
 ZERO = Decimal("0.00")
+# A row's fields, and what only the invoice's own page shows (`_shape`).
 DETAIL_FIELDS = (
+    *ROW_FIELDS,
     "UniqueId",
-    "InvoiceNumber",
-    "CreatedOn",
-    "DueDate",
-    "Paid",
-    "PaidOn",
-    "Draft",
-    "CreditNote",
-    "TotalAmount",
     "TaxAmount",
-    "DueAmount",
     "PaidAmount",
-    "Currency.Code",
-    "BusinessName",
     "BusinessWebAddress",
     "Lines",
     "LinesRaw",

@@ -547,8 +547,7 @@ class _Retry(Retry):
             # (For a status, urllib3 hands the response back: raise_on_status is off.)
             raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error
         if error is not None and (
-            call.method not in RETRY_METHODS
-            or call.watch.fired
+            call.watch.fired
             or isinstance(error, urllib3.exceptions.ReadTimeoutError | urllib3.exceptions.SSLError)
         ):
             raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error

@@ -27,10 +27,12 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Response,
+    expect,
     sync_playwright,
 )
 
 from sandbox.server import RunningSandbox, start_in_thread
+from tests.conftest import DEMO_PASSWORD
 from tests.harness.processes import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -293,6 +295,20 @@ def gate(validator: Validator) -> Iterator[Gate]:
     audit = Gate(validator=validator)
     yield audit
     audit.assert_clean()
+
+
+def sign_in_as(page: Page, portal: PortalServer, email: str) -> None:
+    """Sign a demo member in through the form, as a person would, and wait for the dashboard."""
+    page.goto(f"{portal.url}/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello,", exact=False)).to_be_visible()
+
+
+def js_on(page: Page) -> bool:
+    """Whether the page's browser context runs JavaScript (set by `open_page`)."""
+    return bool(page.context_js_enabled)  # type: ignore[attr-defined]
 
 
 def open_page(browser: Browser, gate: Gate, *, js: bool, dark: bool = False, width: int = 1280):

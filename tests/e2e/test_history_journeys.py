@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sandbox.server import RunningSandbox
-from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import Gate, PortalServer
+from tests.e2e.conftest import Gate, PortalServer, js_on, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -27,21 +26,9 @@ def healthy_sandbox(e2e_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
     e2e_sandbox.app.knobs.reset()
 
 
-def _sign_in(page: Page, portal: PortalServer, email: str) -> None:
-    page.goto(f"{portal.url}/login/")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Hello,", exact=False)).to_be_visible()
-
-
-def _js_on(page: Page) -> bool:
-    return bool(page.context_js_enabled)  # type: ignore[attr-defined]
-
-
 def _apply(page: Page) -> None:
     """Without JavaScript the form needs its button; with it, htmx acts on the change."""
-    if not _js_on(page):
+    if not js_on(page):
         page.get_by_role("button", name="Apply").click()
 
 
@@ -60,7 +47,7 @@ def test_a_member_picks_a_year_searches_a_number_and_downloads_the_year(
     documents = [i for i in data.invoices_of(busy.id) if i.created_on.year == year]
     paid = [i for i in documents if i.paid and not i.credit_note]
 
-    _sign_in(visitor, portal_server, "busy@example.com")
+    sign_in_as(visitor, portal_server, "busy@example.com")
     visitor.goto(f"{portal_server.url}/invoices/")
     expect(visitor.get_by_label("Year")).to_have_value("")
     gate.check(visitor)
@@ -76,7 +63,7 @@ def test_a_member_picks_a_year_searches_a_number_and_downloads_the_year(
     expect(visitor.get_by_role("region", name="To pay")).to_contain_text(
         "for your whole account, all years"
     )
-    if _js_on(visitor):
+    if js_on(visitor):
         expect(visitor.locator("#live-region")).to_contain_text(f"Invoices from {year}.")
     gate.check(visitor)
 
@@ -123,7 +110,7 @@ def test_a_member_picks_a_year_searches_a_number_and_downloads_the_year(
 def test_everything_at_once_is_too_much_for_one_zip_and_says_which_years_to_take(
     visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox: RunningSandbox
 ) -> None:
-    _sign_in(visitor, portal_server, "busy@example.com")
+    sign_in_as(visitor, portal_server, "busy@example.com")
     visitor.goto(f"{portal_server.url}/invoices/")
     visitor.get_by_role("link", name="PDFs (zip)").click()
     expect(visitor.get_by_role("heading", name="Too many for one download")).to_be_visible()
@@ -140,7 +127,7 @@ def test_the_find_controls_fit_a_phone_with_big_enough_targets(
     for width in (375, 320):
         context, page = open_page(browser, gate, js=True, width=width)
         try:
-            _sign_in(page, portal_server, "busy@example.com")
+            sign_in_as(page, portal_server, "busy@example.com")
             year = healthy_sandbox.app.data.today.year - 1
             page.goto(f"{portal_server.url}/invoices/?year={year}&q=0001")
             gate.check(page)  # includes: nothing scrolls sideways

@@ -10,22 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sandbox.server import RunningSandbox
-from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import Gate, PortalServer
+from tests.e2e.conftest import Gate, PortalServer, js_on, sign_in_as
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Page, portal: PortalServer, email: str) -> None:
-    page.goto(f"{portal.url}/login/")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Hello,", exact=False)).to_be_visible()
-
-
-def _js_on(page: Page) -> bool:
-    return bool(page.context_js_enabled)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -38,7 +25,7 @@ def healthy_sandbox(e2e_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
 def test_a_member_goes_from_the_panel_to_a_pdf_and_back(
     visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
 ) -> None:
-    _sign_in(visitor, portal_server, "ada@example.com")
+    sign_in_as(visitor, portal_server, "ada@example.com")
     panel = visitor.get_by_role("region", name="Unpaid invoices")
     expect(panel).to_contain_text("Total to pay")
     expect(panel).to_contain_text("Overdue by")
@@ -59,7 +46,7 @@ def test_a_member_goes_from_the_panel_to_a_pdf_and_back(
     gate.check(visitor)
 
     apply = visitor.get_by_role("button", name="Apply")
-    if _js_on(visitor):
+    if js_on(visitor):
         visitor.get_by_label("Show credit notes").check()  # htmx acts on the change itself
     else:
         visitor.get_by_label("Show credit notes").check()
@@ -83,7 +70,7 @@ def test_a_member_goes_from_the_panel_to_a_pdf_and_back(
 def test_a_member_with_a_long_history_turns_pages(
     visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
 ) -> None:
-    _sign_in(visitor, portal_server, "busy@example.com")
+    sign_in_as(visitor, portal_server, "busy@example.com")
     visitor.goto(f"{portal_server.url}/invoices/")
     paid = visitor.get_by_role("region", name="Paid")
     expect(paid).to_contain_text("1–20 of")
@@ -92,7 +79,7 @@ def test_a_member_with_a_long_history_turns_pages(
     paid.get_by_role("link", name="Next").click()
     expect(paid).to_contain_text("21–40 of")
     expected_url = f"{portal_server.url}/invoices/?paid_page=2"
-    if not _js_on(visitor):
+    if not js_on(visitor):
         expected_url += "#paid"  # without JS the reload lands on the group
     expect(visitor).to_have_url(expected_url)
     expect(visitor.get_by_role("region", name="To pay")).to_contain_text("Total to pay")
@@ -110,7 +97,7 @@ def test_a_keyboard_page_turn_moves_focus_to_the_group_and_says_so(
 
     context, page = open_page(browser, gate, js=True)
     try:
-        _sign_in(page, portal_server, "busy@example.com")
+        sign_in_as(page, portal_server, "busy@example.com")
         page.goto(f"{portal_server.url}/invoices/")
         next_link = page.get_by_role("region", name="Paid").get_by_role("link", name="Next")
         next_link.focus()
@@ -136,7 +123,7 @@ def test_on_a_phone_each_invoice_is_one_card_whose_dates_and_badges_fit(
 
     context, page = open_page(browser, gate, js=True, width=375)
     try:
-        _sign_in(page, portal_server, "ada@example.com")
+        sign_in_as(page, portal_server, "ada@example.com")
         page.goto(f"{portal_server.url}/invoices/?credit_notes=1")
         gate.check(page)  # includes: nothing scrolls sideways
         broken = page.evaluate(
@@ -173,7 +160,7 @@ def test_on_a_phone_each_invoice_is_one_card_whose_dates_and_badges_fit(
 def test_a_member_with_no_invoices_sees_helpful_empty_states(
     visitor: Page, gate: Gate, portal_server: PortalServer, healthy_sandbox
 ) -> None:
-    _sign_in(visitor, portal_server, "empty@example.com")
+    sign_in_as(visitor, portal_server, "empty@example.com")
     expect(visitor.get_by_text("You have no invoices to pay.")).to_be_visible()
     gate.check(visitor)
     visitor.get_by_role("link", name="My invoices").click()
@@ -187,7 +174,7 @@ def test_pages_explain_and_offer_a_retry_when_nexudus_is_down(
     """What was shown before comes back, as of when; what never was says so, with a retry.
     (With no copy at all, the dashboard and My Invoices say Nexudus did not answer: the
     integration tests and the preview's "Nexudus down" states show that.)"""
-    _sign_in(visitor, portal_server, "busy@example.com")
+    sign_in_as(visitor, portal_server, "busy@example.com")
     visitor.goto(f"{portal_server.url}/invoices/")
     expect(visitor.get_by_role("region", name="Paid")).to_be_visible()
     healthy_sandbox.app.knobs.update(fault="503", fault_path_prefix="/api/public/billing")
@@ -200,7 +187,7 @@ def test_pages_explain_and_offer_a_retry_when_nexudus_is_down(
 
     # A Paid page no one has asked for yet (one for each run of this journey): nothing can
     # stand in for it, so it says so.
-    page_number = 7 if _js_on(visitor) else 8
+    page_number = 7 if js_on(visitor) else 8
     visitor.goto(f"{portal_server.url}/invoices/?paid_page={page_number}")
     paid = visitor.get_by_role("region", name="Paid")
     expect(paid.get_by_text("We could not load these invoices just now")).to_be_visible()

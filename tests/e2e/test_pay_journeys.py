@@ -12,8 +12,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from sandbox.server import RunningSandbox
-from tests.e2e.conftest import Gate, PortalServer, wire_sandbox_to
-from tests.e2e.test_invoice_journeys import _sign_in
+from tests.e2e.conftest import Gate, PortalServer, sign_in_as, wire_sandbox_to
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +50,7 @@ def _count(text: str) -> int:
 def test_a_member_pays_the_most_urgent_invoice_and_sees_it_paid(
     visitor: Page, gate: Gate, portal_server: PortalServer, paying_sandbox: RunningSandbox
 ) -> None:
-    _sign_in(visitor, portal_server, MEMBER)
+    sign_in_as(visitor, portal_server, MEMBER)
     panel = visitor.get_by_role("region", name="Unpaid invoices")
     count = _count(panel.inner_text())
     urgent = panel.locator(".urgent-list li").first
@@ -93,7 +92,7 @@ def test_a_member_pays_the_most_urgent_invoice_and_sees_it_paid(
 def test_the_invoice_page_offers_pay_and_the_payment_page_can_be_left(
     visitor: Page, gate: Gate, portal_server: PortalServer, paying_sandbox: RunningSandbox
 ) -> None:
-    _sign_in(visitor, portal_server, MEMBER)
+    sign_in_as(visitor, portal_server, MEMBER)
     panel = visitor.get_by_role("region", name="Unpaid invoices")
     number = panel.locator(".urgent-number").first.inner_text().strip()
     panel.get_by_role("link", name=number, exact=True).click()
