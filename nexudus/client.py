@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from django.core.cache import cache
@@ -162,10 +163,11 @@ class MemberClient:
             budget=self._budget,
         )
 
-    @property
+    @cached_property
     def copies(self) -> MemberCopies | None:
         """The member's kept copies (fresh while webhooks vouch, stale for outages); None for
-        a visitor, or a member Nexudus gave no id (webhooks could not name them)."""
+        a visitor, or a member Nexudus gave no id (webhooks could not name them). One per
+        client, so one per request: it reads the member's generation once."""
         if self.coworker_id is None:
             return None
         return MemberCopies(self.api.base_url, self.coworker_id, clock=self.clock)

@@ -58,8 +58,12 @@ class Copy(Generic[T]):
 
 
 class MemberCopies:
-    """One member's copies, on one Nexudus host. Names are chosen by the caller ("ledger",
-    "paid:<query>", "invoice:<id>"); they never leave this object unhashed."""
+    """One member's copies, on one Nexudus host, for one request. Names are chosen by the
+    caller ("ledger", "paid:<query>", "invoice:<id>"); they never leave this object unhashed.
+
+    The generation is read once per object, before the first copy is read or kept: a webhook
+    that lands later in the request makes this request's copies unfresh, never the other way,
+    and a page that keeps several copies pays for one read (two cache reads and a digest)."""
 
     def __init__(
         self, host: str, coworker_id: int, *, clock: Callable[[], float] = time.time
@@ -67,15 +71,17 @@ class MemberCopies:
         self.host = host.rstrip("/")
         self.coworker_id = coworker_id
         self.clock = clock
+        self._generation_read: str | None = None
 
     def fresh(self, name: str) -> Any | None:
         """The copy, if webhooks are on and none has touched the member since it was taken."""
         if not webhooks_on():
             return None
+        generation = self._generation()  # first: what this request keeps later carries it
         kept = self._read(name)
         if kept is None or self.clock() - kept.taken_at > FRESH_SECONDS:
             return None
-        if kept.generation != self._generation():
+        if kept.generation != generation:
             return None
         return kept.value
 
@@ -111,7 +117,10 @@ class MemberCopies:
     def _generation(self) -> str:
         """The member's generation and everyone's, as one mark. A missing one (never set, or
         evicted) is created anew, so an eviction makes copies unfresh, never fresh again."""
-        return f"{_current(_EVERYONE)}.{_current(_generation_key(self.host, self.coworker_id))}"
+        if self._generation_read is None:
+            member = _current(_generation_key(self.host, self.coworker_id))
+            self._generation_read = f"{_current(_EVERYONE)}.{member}"
+        return self._generation_read
 
     def _key(self, name: str) -> str:
         return "copy:" + keyed_digest(_PURPOSE, f"{self.host}|{self.coworker_id}|{name}")

@@ -1,0 +1,53 @@
+"""Kept copies: one generation read per request, and a webhook mid-request never makes a copy
+fresh that should not be."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from nexudus import copies
+from nexudus.copies import MemberCopies
+
+HOST = "https://space.example"
+
+
+@pytest.fixture(autouse=True)
+def webhooks_on(settings) -> None:
+    settings.NEXUDUS_WEBHOOK_SECRET = "test-secret"
+
+
+def test_a_request_reads_the_generation_once_however_many_copies_it_keeps(monkeypatch):
+    reads: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k)
+    )
+    copies.touch(HOST, 7)
+    copies.touch_everyone()
+    request_copies = MemberCopies(HOST, 7)
+
+    for name in ("ledger", "paid:1", "paid:2"):
+        request_copies.keep(name, {"name": name})
+
+    generation_reads = [key for key in reads if key.startswith("copy-gen:")]
+    assert len(generation_reads) == 2  # the member's and everyone's, once each
+
+
+def test_a_webhook_landing_mid_request_leaves_that_requests_copy_unfresh():
+    request_copies = MemberCopies(HOST, 7)
+    assert request_copies.fresh("ledger") is None  # the request starts: nothing kept yet
+
+    copies.touch(HOST, 7)  # a webhook lands while the answer is on its way
+    request_copies.keep("ledger", ["the answer"])
+
+    assert MemberCopies(HOST, 7).fresh("ledger") is None
+    assert MemberCopies(HOST, 7).stale("ledger").value == ["the answer"]
+
+
+def test_a_copy_kept_after_the_last_webhook_is_fresh_for_the_next_request():
+    copies.touch(HOST, 7)
+    MemberCopies(HOST, 7).keep("ledger", ["the answer"])
+
+    assert MemberCopies(HOST, 7).fresh("ledger") == ["the answer"]
+    assert MemberCopies(HOST, 8).fresh("ledger") is None
