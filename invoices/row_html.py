@@ -20,14 +20,17 @@ from django.utils.safestring import SafeString, mark_safe
 from invoices.rows import Row
 
 
-class ColumnNames(Protocol):
+class ActionNames(Protocol):
+    pdf: str
+    pay: str
+
+
+class ColumnNames(ActionNames, Protocol):
     issued: str
     due: str
     total: str
     amount_due: str
     paid_on: str
-    pdf: str
-    pay: str
 
 
 def table_rows(rows: Iterable[Row], cols: ColumnNames, *, paid: bool) -> SafeString:
@@ -57,23 +60,7 @@ def _row(row: Row, labels: dict[str, str], paid: bool) -> str:
             f'<td class="num due amount"><span class="label">{labels["last"]}</span> '
             f"{escape(row.amount_due)}</td>"
         )
-    note = (
-        f' <span class="status status-note">{escape(row.status.note)}</span>'
-        if row.status.note
-        else ""
-    )
-    hidden_number = f'<span class="visually-hidden"> {number}</span>'
-    pay = (
-        f'<a class="row-action row-pay" href="{escape(row.pay_href)}">'
-        f"{labels['pay']}{hidden_number}</a>"
-        if row.pay_href
-        else ""
-    )
-    pdf = (
-        f'<a class="row-action" href="{escape(row.pdf_href)}">{labels["pdf"]}{hidden_number}</a>'
-        if row.pdf_href
-        else ""
-    )
+    actions = _actions(row, number, labels["pay"], labels["pdf"])
     return (
         "<tr>"
         f'<th scope="row" class="number"><a href="{escape(row.href)}">{number}</a>{location}</th>'
@@ -82,8 +69,57 @@ def _row(row: Row, labels: dict[str, str], paid: bool) -> str:
         f'<td class="num amount"><span class="label">{labels["total"]}</span> '
         f"{escape(row.total)}</td>"
         f"{last}"
-        f'<td class="state"><span class="status status-{escape(row.status.kind)}">'
-        f"{escape(row.status.label)}</span>{note}</td>"
-        f'<td class="actions-cell">{pay}{pdf}</td>'
+        f'<td class="state">{_status(row)}</td>'
+        f'<td class="actions-cell">{actions}</td>'
         "</tr>"
     )
+
+
+def urgent_items(rows: Iterable[Row], cols: ActionNames) -> SafeString:
+    """The dashboard panel's "Most urgent" list: one `<li>` per row (number, amount due,
+    status, actions), in the markup its template used to print."""
+    pay_label, pdf_label = escape(cols.pay), escape(cols.pdf)
+    return mark_safe(  # noqa: S308 - every value escaped
+        "".join(_urgent_item(row, pay_label, pdf_label) for row in rows)
+    )
+
+
+def _urgent_item(row: Row, pay_label: str, pdf_label: str) -> str:
+    number = escape(row.number)
+    return (
+        "<li>\n"
+        f'<span class="urgent-number"><a href="{escape(row.href)}">{number}</a></span>\n'
+        f'<span class="urgent-amount amount">{escape(row.amount_due)}</span>\n'
+        f'<span class="urgent-state">{_status(row)}</span>\n'
+        f'<span class="urgent-actions">{_actions(row, number, pay_label, pdf_label)}</span>\n'
+        "</li>\n"
+    )
+
+
+def _status(row: Row) -> str:
+    note = (
+        f' <span class="status status-note">{escape(row.status.note)}</span>'
+        if row.status.note
+        else ""
+    )
+    return (
+        f'<span class="status status-{escape(row.status.kind)}">{escape(row.status.label)}</span>'
+        f"{note}"
+    )
+
+
+def _actions(row: Row, number: str, pay_label: str, pdf_label: str) -> str:
+    """The Pay and PDF links; each names its invoice to a screen reader (`number`, escaped)."""
+    hidden_number = f'<span class="visually-hidden"> {number}</span>'
+    pay = (
+        f'<a class="row-action row-pay" href="{escape(row.pay_href)}">'
+        f"{pay_label}{hidden_number}</a>"
+        if row.pay_href
+        else ""
+    )
+    pdf = (
+        f'<a class="row-action" href="{escape(row.pdf_href)}">{pdf_label}{hidden_number}</a>'
+        if row.pdf_href
+        else ""
+    )
+    return pay + pdf

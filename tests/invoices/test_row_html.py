@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
 from invoices.pages import Columns
-from invoices.row_html import table_rows
+from invoices.row_html import table_rows, urgent_items
 from invoices.rows import MEMBER_LINKS, Row
 from invoices.status import Status
 
@@ -27,6 +27,17 @@ TEMPLATE_ROWS = """{% for row in rows %}
         <td class="actions-cell">{% if row.pay_href %}<a class="row-action row-pay" href="{{ row.pay_href }}">{{ cols.pay }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}{% if row.pdf_href %}<a class="row-action" href="{{ row.pdf_href }}">{{ cols.pdf }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}</td>
       </tr>
     {% endfor %}"""
+
+# The dashboard panel's "Most urgent" loop as templates/invoices/includes/unpaid_panel.html wrote
+# it before the items moved to Python.
+TEMPLATE_URGENT = """{% for row in panel.urgent %}
+        <li>
+          <span class="urgent-number"><a href="{{ row.href }}">{{ row.number }}</a></span>
+          <span class="urgent-amount amount">{{ row.amount_due }}</span>
+          <span class="urgent-state"><span class="status status-{{ row.status.kind }}">{{ row.status.label }}</span>{% if row.status.note %} <span class="status status-note">{{ row.status.note }}</span>{% endif %}</span>
+          <span class="urgent-actions">{% if row.pay_href %}<a class="row-action row-pay" href="{{ row.pay_href }}">{{ panel.cols.pay }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}{% if row.pdf_href %}<a class="row-action" href="{{ row.pdf_href }}">{{ panel.cols.pdf }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}</span>
+        </li>
+      {% endfor %}"""
 
 HOSTILE = "<script>alert('x')</script>&\"'"
 
@@ -93,3 +104,18 @@ def test_member_links_follow_the_script_prefix() -> None:
     finally:
         set_script_prefix("/")
     assert MEMBER_LINKS.invoice(7) == "/invoices/7/"
+
+
+def test_python_urgent_items_are_the_templates_items() -> None:
+    flags = list(itertools.product([False, True], repeat=5))
+    rows = [
+        _row(n, hostile=h, location=loc, note=note, pay=pay, pdf=pdf)
+        for n, (h, loc, note, pay, pdf) in enumerate(flags, start=1)
+    ]
+    panel = {"urgent": rows, "cols": Columns()}
+    expected = Template(TEMPLATE_URGENT).render(Context({"panel": panel}))
+
+    html = urgent_items(rows, Columns())
+
+    assert _squeeze(html) == _squeeze(expected)
+    assert "<script>" not in html
