@@ -95,7 +95,10 @@ class MemberCopies:
     def keep(self, name: str, value: Any) -> None:
         """Remember what Nexudus just answered. The generation is read first: a webhook that
         lands while the answer was on its way makes this copy unfresh, never the other way."""
-        kept = Copy(value=value, taken_at=self.clock(), generation=self._generation())
+        # Without webhooks no copy is ever fresh, so the generation (two cache reads and a
+        # digest) is not read: an empty one matches none, should webhooks be turned on later.
+        generation = self._generation() if webhooks_on() else ""
+        kept = Copy(value=value, taken_at=self.clock(), generation=generation)
         data = seal(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), purpose=_PURPOSE)
         cache.set(self._key(name), data, STALE_SECONDS)
 

@@ -51,3 +51,19 @@ def test_a_copy_kept_after_the_last_webhook_is_fresh_for_the_next_request():
 
     assert MemberCopies(HOST, 7).fresh("ledger") == ["the answer"]
     assert MemberCopies(HOST, 8).fresh("ledger") is None
+
+
+def test_without_webhooks_keeping_reads_no_generation_and_is_never_fresh(settings, monkeypatch):
+    settings.NEXUDUS_WEBHOOK_SECRET = ""
+    reads: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k)
+    )
+
+    MemberCopies(HOST, 7).keep("ledger", ["the answer"])
+    assert not [key for key in reads if key.startswith("copy-gen:")]
+    assert MemberCopies(HOST, 7).stale("ledger").value == ["the answer"]
+
+    settings.NEXUDUS_WEBHOOK_SECRET = "now-on"
+    assert MemberCopies(HOST, 7).fresh("ledger") is None
