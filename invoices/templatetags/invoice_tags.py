@@ -8,22 +8,19 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from invoices.row_html import table_rows, urgent_items
+from invoices.row_html import invoice_table as table_html
+from invoices.row_html import urgent_items
 from invoices.rows import Row
 
 register = template.Library()
 
 
-@register.filter
-def due_rows(rows: Iterable[Row], cols: Any) -> SafeString:
-    """`{{ rows|due_rows:cols }}`: table rows ending with the amount due."""
-    return table_rows(rows, cols, paid=False)
-
-
-@register.filter
-def paid_rows(rows: Iterable[Row], cols: Any) -> SafeString:
-    """`{{ rows|paid_rows:cols }}`: table rows ending with the day paid."""
-    return table_rows(rows, cols, paid=True)
+@register.simple_tag(takes_context=True)
+def invoice_table(
+    context: template.Context, rows: Iterable[Row], caption: str, paid: bool = False
+) -> SafeString:
+    """`{% invoice_table rows caption paid=True %}`: a whole table; the page gives `cols`."""
+    return table_html(rows, context["cols"], str(caption), paid=paid)
 
 
 @register.filter

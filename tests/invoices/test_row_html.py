@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
 from invoices.pages import Columns
-from invoices.row_html import table_rows, urgent_items
+from invoices.row_html import invoice_table, table_rows, urgent_items
 from invoices.rows import MEMBER_LINKS, Row
 from invoices.status import Status
 
@@ -27,6 +27,26 @@ TEMPLATE_ROWS = """{% for row in rows %}
         <td class="actions-cell">{% if row.pay_href %}<a class="row-action row-pay" href="{{ row.pay_href }}">{{ cols.pay }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}{% if row.pdf_href %}<a class="row-action" href="{{ row.pdf_href }}">{{ cols.pdf }}<span class="visually-hidden"> {{ row.number }}</span></a>{% endif %}</td>
       </tr>
     {% endfor %}"""
+
+# The table around the rows as templates/invoices/includes/invoice_table.html wrote it before it
+# moved to Python (its rows came from table_rows then too).
+TEMPLATE_TABLE = """<table class="invoice-table">
+  <caption class="visually-hidden">{{ caption }}</caption>
+  <thead>
+    <tr>
+      <th scope="col">{{ cols.invoice }}</th>
+      <th scope="col">{{ cols.issued }}</th>
+      <th scope="col">{{ cols.due }}</th>
+      <th scope="col" class="num">{{ cols.total }}</th>
+      <th scope="col" class="num">{{ last }}</th>
+      <th scope="col">{{ cols.status }}</th>
+      <th scope="col"><span class="visually-hidden">{{ cols.download }}</span></th>
+    </tr>
+  </thead>
+  <tbody>
+    {{ rows_html }}
+  </tbody>
+</table>"""
 
 # The dashboard panel's "Most urgent" loop as templates/invoices/includes/unpaid_panel.html wrote
 # it before the items moved to Python.
@@ -118,4 +138,25 @@ def test_python_urgent_items_are_the_templates_items() -> None:
     html = urgent_items(rows, Columns())
 
     assert _squeeze(html) == _squeeze(expected)
+    assert "<script>" not in html
+
+
+@pytest.mark.parametrize("paid", [False, True])
+def test_python_table_is_the_templates_table(paid: bool) -> None:
+    rows = [_row(1, hostile=True, location=True, note=True, pay=True, pdf=True)]
+    cols = Columns()
+    expected = Template(TEMPLATE_TABLE).render(
+        Context(
+            {
+                "caption": HOSTILE,
+                "cols": cols,
+                "last": cols.paid_on if paid else cols.amount_due,
+                "rows_html": table_rows(rows, cols, paid=paid),
+            }
+        )
+    )
+
+    html = invoice_table(rows, cols, HOSTILE, paid=paid)
+
+    assert html == expected
     assert "<script>" not in html
