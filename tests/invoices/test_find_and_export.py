@@ -602,3 +602,19 @@ def test_a_zip_longer_than_the_requests_budget_still_holds_every_pdf(
     assert clock.monotonic() - started > 1.0  # it did outlive the request's budget
     assert "MISSING.txt" not in archive.namelist()
     assert sum(n.endswith(".pdf") for n in archive.namelist()) == 14
+
+
+def test_the_filters_show_each_requests_own_choices_escaped(signed_in_member, sandbox) -> None:
+    """The filter form is rendered once per look and stamped: each request still gets its
+    own typed number, escaped, and its own year and switch."""
+    hostile = signed_in_member.get("/invoices/", {"q": '"><b>0012', "year": "2026"})
+    plain = signed_in_member.get("/invoices/", {"q": "0007", "credit_notes": "1"})
+
+    hostile_page, plain_page = hostile.content.decode(), plain.content.decode()
+    assert 'value="&quot;&gt;&lt;b&gt;0012"' in hostile_page
+    assert "<b>0012" not in hostile_page
+    assert '<option value="2026" selected>' in hostile_page
+    assert 'id="credit_notes" name="credit_notes" value="1" checked' not in hostile_page
+    assert 'id="q" name="q" value="0007"' in plain_page
+    assert '<option value="" selected>' in plain_page
+    assert 'id="credit_notes" name="credit_notes" value="1" checked' in plain_page
