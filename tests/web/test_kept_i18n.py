@@ -1,0 +1,63 @@
+"""`{% load i18n %}` keeps a literal translate's text per language, and only a literal's."""
+
+from __future__ import annotations
+
+from django.template import Context, Engine, engines
+from django.utils import translation
+
+from web.templatetags.kept_i18n import KeptTranslateNode
+
+
+def _template(source: str):
+    return engines["django"].from_string("{% load i18n %}" + source)
+
+
+def _nodes(template) -> list:
+    return list(template.template.nodelist.get_nodes_by_type(KeptTranslateNode))
+
+
+def test_a_literal_is_kept_per_language_and_each_language_gets_its_own():
+    page = _template('{% translate "Dashboard" %}')
+    with translation.override("fr"):
+        assert page.render({}) == "Tableau de bord"
+    with translation.override("en"):
+        assert page.render({}) == "Dashboard"
+    with translation.override("fr"):
+        assert page.render({}) == "Tableau de bord"
+    assert len(_nodes(page)) == 1
+
+
+def test_a_message_context_and_as_work_in_each_language():
+    page = _template('{% translate "Paid" context "group of invoices" as title %}[{{ title }}]')
+    with translation.override("de"):
+        assert page.render({}) == "[Bezahlt]"
+    with translation.override("en"):
+        assert page.render({}) == "[Paid]"
+
+
+def test_variables_and_filters_are_djangos_node_unchanged():
+    page = _template('{% translate word %} {% translate "Dashboard"|upper %}')
+    assert _nodes(page) == []
+    with translation.override("en"):
+        assert page.render({"word": "Paid"}) == "Paid DASHBOARD"
+        assert page.render({"word": "Due"}) == "Due DASHBOARD"
+
+
+def test_it_renders_what_djangos_own_tag_renders():
+    sources = [
+        '{% translate "Dashboard" %}',
+        '{% translate "a < b" %}',
+        '{% translate "100%% sure" %}',
+        '{% translate "Paid" context "group of invoices" %}',
+        '{% translate "Dashboard" noop %}',
+    ]
+    stock = Engine(libraries={"i18n": "django.templatetags.i18n"})  # Django's own
+    for source in sources:
+        for language in ("en", "fr", "de"):
+            for autoescape in (True, False):
+                with translation.override(language):
+                    ours = _template(source).template.render(Context({}, autoescape=autoescape))
+                    theirs = stock.from_string("{% load i18n %}" + source).render(
+                        Context({}, autoescape=autoescape)
+                    )
+                assert ours == theirs, (source, language, autoescape)
