@@ -19,9 +19,12 @@ proves that this portal wrote them. Media tokens, tokens and passwords are never
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +39,8 @@ T = TypeVar("T")
 
 FRESH_SECONDS = 10 * 60
 STALE_SECONDS = 24 * 3600
+# An unchanged answer is written again at most once per this many seconds (per process).
+KEEP_AGAIN_AFTER = 30
 _PURPOSE = "nexudus.copies"
 
 
@@ -94,13 +99,27 @@ class MemberCopies:
 
     def keep(self, name: str, value: Any) -> None:
         """Remember what Nexudus just answered. The generation is read first: a webhook that
-        lands while the answer was on its way makes this copy unfresh, never the other way."""
+        lands while the answer was on its way makes this copy unfresh, never the other way.
+
+        An answer this process kept under the same name and generation in the same
+        `KEEP_AGAIN_AFTER` seconds, byte for byte, and still in the cache, is not sealed and
+        written again: most views repeat the last answer. The copy's time then stays that of
+        its first taking, at most that many seconds earlier."""
         # Without webhooks no copy is ever fresh, so the generation (two cache reads and a
         # digest) is not read: an empty one matches none, should webhooks be turned on later.
         generation = self._generation() if webhooks_on() else ""
-        kept = Copy(value=value, taken_at=self.clock(), generation=generation)
-        data = seal(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), purpose=_PURPOSE)
-        cache.set(self._key(name), data, STALE_SECONDS)
+        value_bytes = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        key = self._key(name)
+        now = self.clock()
+        sameness = hashlib.blake2b(value_bytes + generation.encode(), digest_size=16).digest()
+        # `touch` proves the copy is still there (nothing evicted or cleared it since).
+        if _recently_kept.get(key) == (sameness, int(now // KEEP_AGAIN_AFTER)) and cache.touch(
+            key, STALE_SECONDS
+        ):
+            return
+        data = seal(pickle.dumps((now, generation, value_bytes)), purpose=_PURPOSE)
+        cache.set(key, data, STALE_SECONDS)
+        _recently_kept.put(key, (sameness, int(now // KEEP_AGAIN_AFTER)))
 
     def forget_fresh(self) -> None:
         """Make every copy unfresh (a Pay hand-off or a checkout just changed what is owed).
@@ -112,10 +131,13 @@ class MemberCopies:
         if not isinstance(data, str):
             return None
         try:
-            kept = pickle.loads(unseal(data, purpose=_PURPOSE))  # noqa: S301 - sealed by us
+            taken_at, generation, value_bytes = pickle.loads(unseal(data, purpose=_PURPOSE))  # noqa: S301 - sealed by us
+            value = pickle.loads(value_bytes)  # noqa: S301 - inside the same seal
         except (Unsealable, pickle.UnpicklingError, AttributeError, ImportError, EOFError):
             return None  # written by another release or another key: as good as absent
-        return kept if isinstance(kept, Copy) else None
+        except (TypeError, ValueError):
+            return None  # another release's layout
+        return Copy(value=value, taken_at=taken_at, generation=generation)
 
     def _generation(self) -> str:
         """The member's generation and everyone's, as one mark. A missing one (never set, or
@@ -156,3 +178,31 @@ def _current(key: str) -> str:
 
 def _new_generation() -> str:
     return secrets.token_hex(8)
+
+
+class _RecentlyKept:
+    """What this process last wrote under each copy key, and in which `KEEP_AGAIN_AFTER`
+    window: bounded (oldest forgotten first), shared by the worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bytes, int] | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: str, entry: tuple[bytes, int]) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_recently_kept = _RecentlyKept(size=4096)

@@ -67,3 +67,53 @@ def test_without_webhooks_keeping_reads_no_generation_and_is_never_fresh(setting
 
     settings.NEXUDUS_WEBHOOK_SECRET = "now-on"
     assert MemberCopies(HOST, 7).fresh("ledger") is None
+
+
+def _count_sets(monkeypatch) -> list[str]:
+    writes: list[str] = []
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache, "set", lambda key, *a, **k: writes.append(key) or real_set(key, *a, **k)
+    )
+    return writes
+
+
+def test_an_unchanged_answer_is_written_once_per_window(monkeypatch):
+    now = [1_000_000.0]
+    writes = _count_sets(monkeypatch)
+
+    def keep(value) -> None:
+        MemberCopies(HOST, 7, clock=lambda: now[0]).keep("ledger", value)
+
+    keep(["a"])
+    keep(["a"])  # the same answer, the same window: not sealed and written again
+    assert len(writes) == 1
+    keep(["b"])  # a changed answer is always written
+    assert len(writes) == 2
+    assert MemberCopies(HOST, 7, clock=lambda: now[0]).stale("ledger").value == ["b"]
+
+    now[0] += copies.KEEP_AGAIN_AFTER
+    keep(["b"])  # a new window: written again, with its new time
+    assert len(writes) == 3
+    assert MemberCopies(HOST, 7, clock=lambda: now[0]).stale("ledger").taken_at == now[0]
+
+
+def test_an_answer_whose_copy_was_evicted_is_written_again(monkeypatch):
+    writes = _count_sets(monkeypatch)
+    MemberCopies(HOST, 7).keep("ledger", ["a"])
+    cache.clear()
+
+    MemberCopies(HOST, 7).keep("ledger", ["a"])
+
+    assert len(writes) == 2
+    assert MemberCopies(HOST, 7).stale("ledger").value == ["a"]
+
+
+def test_a_webhook_makes_the_same_answer_be_written_again_fresh(monkeypatch):
+    MemberCopies(HOST, 7).keep("ledger", ["a"])
+    copies.touch(HOST, 7)
+    assert MemberCopies(HOST, 7).fresh("ledger") is None
+
+    MemberCopies(HOST, 7).keep("ledger", ["a"])
+
+    assert MemberCopies(HOST, 7).fresh("ledger") == ["a"]
