@@ -173,7 +173,13 @@ def format_decimal_plain(amount: Decimal, locale: Locale) -> str:
 
 def format_count(number: int, culture: str | None) -> str:
     """A count with the reader's grouping: "2,000" (en), "2 000" (fr), "2.000" (de)."""
-    return _COUNT_PATTERN.apply(number, _locale(culture))
+    return _written_count(number, writing_culture(culture))
+
+
+@lru_cache(maxsize=4096)
+def _written_count(number: int, culture: str) -> str:
+    # Counts repeat (pages, rows, invoices) and Babel's pattern walk is slow: each is kept.
+    return _COUNT_PATTERN.apply(number, babel_locale(culture))
 
 
 def format_day(value: date | datetime | None, culture: str | None) -> str:
