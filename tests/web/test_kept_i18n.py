@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.template import Context, Engine, engines
 from django.utils import translation
 
@@ -29,10 +31,36 @@ def test_a_literal_is_kept_per_language_and_each_language_gets_its_own():
 
 def test_a_message_context_and_as_work_in_each_language():
     page = _template('{% translate "Paid" context "group of invoices" as title %}[{{ title }}]')
+    assert len(_nodes(page)) == 1  # a literal context is a literal too
     with translation.override("de"):
         assert page.render({}) == "[Bezahlt]"
     with translation.override("en"):
         assert page.render({}) == "[Paid]"
+
+
+def test_threads_rendering_one_node_each_get_the_right_text():
+    """The node is shared by every thread (cached templates): rendering must never change it."""
+    page = _template('{% translate "Dashboard" as title %}[{{ title }}]')
+    (node,) = _nodes(page)
+    expected = {"en": "[Dashboard]", "fr": "[Tableau de bord]"}
+    with translation.override("de"):
+        expected["de"] = page.render({})
+    wrong: list[str] = []
+
+    def render_often(language: str) -> None:
+        with translation.override(language):
+            for _ in range(60):
+                node.kept.clear()  # every render a miss: the path that once changed the node
+                text = page.render({})
+                if text != expected[language]:
+                    wrong.append(f"{language}: {text}")
+
+    threads = [threading.Thread(target=render_often, args=(lang,)) for lang in list(expected) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
 
 
 def test_variables_and_filters_are_djangos_node_unchanged():

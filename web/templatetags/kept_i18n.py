@@ -36,21 +36,23 @@ file_changed.connect(_new_epoch, dispatch_uid="web.kept_i18n")
 
 
 class KeptTranslateNode(TranslateNode):
-    """A translate node whose text depends on nothing but the language: kept per language."""
+    """A translate node whose text depends on nothing but the language: kept per language.
+
+    The text is rendered by a private node without `as`, so this node (shared by every thread
+    through the cached template) is never changed while it renders."""
 
     def __init__(self, node: TranslateNode) -> None:
         super().__init__(node.filter_expression, node.noop, node.asvar, node.message_context)
+        self.text_only = TranslateNode(
+            node.filter_expression, node.noop, None, node.message_context
+        )
         self.kept: dict[tuple[str | None, bool, int], str] = {}
 
     def render(self, context: template.Context) -> str:
         key = (get_language(), context.autoescape, _epoch)
         text = self.kept.get(key)
         if text is None:
-            asvar, self.asvar = self.asvar, None
-            try:
-                text = self.kept[key] = super().render(context)
-            finally:
-                self.asvar = asvar
+            text = self.kept[key] = self.text_only.render(context)
         if self.asvar:
             context[self.asvar] = text
             return ""
@@ -58,12 +60,17 @@ class KeptTranslateNode(TranslateNode):
 
 
 def _is_literal(expression: template.base.FilterExpression | None) -> bool:
+    """No filters, and a quoted constant: Django keeps one as a string, or (the message itself,
+    once TranslateNode has seen it) as a Variable holding a literal."""
     if expression is None:
         return True
+    if expression.filters:
+        return False
     variable = expression.var
+    if isinstance(variable, str):
+        return True
     return (
-        not expression.filters
-        and isinstance(variable, template.Variable)
+        isinstance(variable, template.Variable)
         and variable.literal is not None
         and variable.lookups is None
     )
