@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Protocol
 
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from invoices.rows import Row
@@ -43,7 +44,7 @@ def invoice_table(
     last = cols.paid_on if paid else cols.amount_due
     return mark_safe(  # noqa: S308 - every value escaped
         '<table class="invoice-table">\n'
-        f'  <caption class="visually-hidden">{escape(caption)}</caption>\n'
+        f'  <caption class="visually-hidden">{conditional_escape(caption)}</caption>\n'
         "  <thead>\n"
         "    <tr>\n"
         f'      <th scope="col">{escape(cols.invoice)}</th>\n'

@@ -66,9 +66,10 @@ class MemberCopies:
     """One member's copies, on one Nexudus host, for one request. Names are chosen by the
     caller ("ledger", "paid:<query>", "invoice:<id>"); they never leave this object unhashed.
 
-    The generation is read once per object, before the first copy is read or kept: a webhook
-    that lands later in the request makes this request's copies unfresh, never the other way,
-    and a page that keeps several copies pays for one read (two cache reads and a digest)."""
+    The generation is read once per object, at its first use (`fresh` reads it before the
+    copy, so for the panel's unpaid set that is before Nexudus is asked): a webhook that lands
+    after that makes this request's copies unfresh, never the other way, and a page that keeps
+    several copies pays for one read (two cache reads and a digest)."""
 
     def __init__(
         self, host: str, coworker_id: int, *, clock: Callable[[], float] = time.time
@@ -102,9 +103,10 @@ class MemberCopies:
         lands while the answer was on its way makes this copy unfresh, never the other way.
 
         An answer this process kept under the same name and generation in the same
-        `KEEP_AGAIN_AFTER` seconds, byte for byte, and still in the cache, is not sealed and
-        written again: most views repeat the last answer. The copy's time then stays that of
-        its first taking, at most that many seconds earlier."""
+        `KEEP_AGAIN_AFTER` seconds, byte for byte, is not sealed and written again while a copy
+        is still under its key (most views repeat the last answer). The copy's time then stays
+        that of its first taking, at most that many seconds earlier; and if another worker wrote
+        a different answer there meanwhile, that one stays for as long."""
         # Without webhooks no copy is ever fresh, so the generation (two cache reads and a
         # digest) is not read: an empty one matches none, should webhooks be turned on later.
         generation = self._generation() if webhooks_on() else ""
@@ -112,7 +114,7 @@ class MemberCopies:
         key = self._key(name)
         now = self.clock()
         sameness = hashlib.blake2b(value_bytes + generation.encode(), digest_size=16).digest()
-        # `touch` proves the copy is still there (nothing evicted or cleared it since).
+        # `touch` proves a copy is still there (nothing evicted or cleared it since).
         if _recently_kept.get(key) == (sameness, int(now // KEEP_AGAIN_AFTER)) and cache.touch(
             key, STALE_SECONDS
         ):
@@ -125,6 +127,7 @@ class MemberCopies:
         """Make every copy unfresh (a Pay hand-off or a checkout just changed what is owed).
         They stay as stale copies for when Nexudus fails."""
         touch(self.host, self.coworker_id)
+        self._generation_read = None  # read the new one, should this request go on
 
     def _read(self, name: str) -> Copy[Any] | None:
         data = cache.get(self._key(name))

@@ -8,6 +8,7 @@ import itertools
 import pytest
 from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
+from django.utils.safestring import mark_safe
 
 from invoices.pages import Columns
 from invoices.row_html import invoice_table, table_rows, urgent_items
@@ -160,3 +161,8 @@ def test_python_table_is_the_templates_table(paid: bool) -> None:
 
     assert html == expected
     assert "<script>" not in html
+
+
+def test_a_caption_already_safe_is_not_escaped_twice() -> None:
+    html = invoice_table([], Columns(), mark_safe("Paid &amp; settled"), paid=True)
+    assert '<caption class="visually-hidden">Paid &amp; settled</caption>' in html

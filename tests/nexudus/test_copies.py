@@ -117,3 +117,15 @@ def test_a_webhook_makes_the_same_answer_be_written_again_fresh(monkeypatch):
     MemberCopies(HOST, 7).keep("ledger", ["a"])
 
     assert MemberCopies(HOST, 7).fresh("ledger") == ["a"]
+
+
+def test_after_forgetting_in_a_request_its_earlier_copies_are_not_fresh_to_it():
+    """A Pay hand-off drops the member's fresh copies: the same request must not see one."""
+    copies.touch(HOST, 7)
+    MemberCopies(HOST, 7).keep("ledger", ["before paying"])
+    request_copies = MemberCopies(HOST, 7)
+    assert request_copies.fresh("ledger") == ["before paying"]
+
+    request_copies.forget_fresh()
+
+    assert request_copies.fresh("ledger") is None
