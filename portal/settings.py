@@ -206,9 +206,6 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "members.context_processors.shell",
             ],
-            # `{% load i18n %}` is Django's, with literal `{% translate %}` texts looked up once
-            # per language (web/templatetags/kept_i18n.py).
-            "libraries": {"i18n": "web.templatetags.kept_i18n"},
         },
     },
 ]

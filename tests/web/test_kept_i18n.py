@@ -1,9 +1,12 @@
-"""`{% load i18n %}` keeps a literal translate's text per language, and only a literal's."""
+"""`{% load kept_i18n %}` keeps a literal translate's text per language, and only a literal's."""
 
 from __future__ import annotations
 
+import re
 import threading
+from pathlib import Path
 
+from django.conf import settings
 from django.template import Context, Engine, engines
 from django.utils import translation
 
@@ -11,7 +14,7 @@ from web.templatetags.kept_i18n import KeptTranslateNode
 
 
 def _template(source: str):
-    return engines["django"].from_string("{% load i18n %}" + source)
+    return engines["django"].from_string("{% load kept_i18n %}" + source)
 
 
 def _nodes(template) -> list:
@@ -89,3 +92,14 @@ def test_it_renders_what_djangos_own_tag_renders():
                         Context({}, autoescape=autoescape)
                     )
                 assert ours == theirs, (source, language, autoescape)
+
+
+def test_our_templates_load_the_kept_library():
+    """A template that loads Django's `i18n` still works, but looks every text up every time."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    loading_i18n = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if re.search(r"\{% load [^%]*\bi18n\b", path.read_text())
+    ]
+    assert loading_i18n == []

@@ -1,13 +1,14 @@
-"""`{% load i18n %}` as Django ships it, but a `{% translate "literal" %}` is looked up once per
-language (settings.TEMPLATES maps the `i18n` label here).
+"""`{% load kept_i18n %}`: Django's `i18n` library, but a `{% translate "literal" %}` is looked up
+once per language. Our templates load it instead of `i18n` (overriding the `i18n` label itself
+would trip Django's check for two libraries under one name, templates.W003).
 
 Django's translate tag builds a lazy string and casts it on every render: through the active
 translation (a context-local lookup) into the catalogue. A page renders a few dozen of them, and
 they were a fifth of what was left of My Invoices' render time (issue 15). A literal message,
 with at most a literal context and no filters, always gives the same text in one language, so
 each such node keeps its text per language. Anything else (a variable, a filter) is Django's
-node unchanged. `makemessages` reads templates with its own lexer, so the catalogues are
-unaffected.
+node unchanged. `makemessages` reads templates with its own lexer, whatever they load, so the
+catalogues are unaffected.
 """
 
 from __future__ import annotations
