@@ -98,6 +98,14 @@ def quick_upstream(settings) -> dict[str, float | int]:
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashing(settings) -> None:
+    """Production's hasher is slow on purpose (most of a second per password, and the staff
+    fixtures make a user per test); no test here is about the hasher. The servers the e2e and
+    deploy tests start keep production's."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def clean_cache() -> Iterator[None]:
     # Throttle counters and refresh locks live in the cache: no test may inherit another's.
     from django.core.cache import cache
