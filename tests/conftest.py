@@ -11,6 +11,7 @@ from django.test import Client
 import nexudus
 from sandbox.server import RunningSandbox, start_in_thread
 from tests.harness.services import PostgresServer, RedisServer, start_postgres, start_redis
+from tests.parallel import once_per_run
 
 DEMO_PASSWORD = "demo-pass-1"
 DEMO_TOTP = "123456"
@@ -24,22 +25,33 @@ class Person:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def collected_static(django_db_blocker) -> None:
-    """Pages render with the hashed, compressed static files production serves."""
+def collected_static(django_db_blocker, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Pages render with the hashed, compressed static files production serves.
+
+    Once per run: the workers share staticfiles/, and another worker's gunicorn may be reading
+    it while a second collectstatic would rewrite it."""
     from django.core.management import call_command
 
-    with django_db_blocker.unblock():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    def collect() -> None:
+        with django_db_blocker.unblock():
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+    once_per_run(tmp_path_factory, "collectstatic", collect)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues() -> None:
+def compiled_catalogues(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Pages speak every language from the compiled catalogues, as `make` builds them at
-    install (compilemessages skips a .mo newer than its .po)."""
+    install (compilemessages skips a .mo newer than its .po). Once per run, as above: two
+    workers must not write the same .mo at once."""
     from django.core.management import call_command
 
     ignored = [".venv", "node_modules", "staticfiles", "sandbox", "tests", "scripts"]
-    call_command("compilemessages", ignore_patterns=ignored, verbosity=0)
+    once_per_run(
+        tmp_path_factory,
+        "compilemessages",
+        lambda: call_command("compilemessages", ignore_patterns=ignored, verbosity=0),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +95,14 @@ def quick_upstream(settings) -> dict[str, float | int]:
     }
     nexudus.default_api().transport.forget_hosts()
     return settings.NEXUDUS_HTTP
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings) -> None:
+    """Production's hasher is slow on purpose (most of a second per password, and the staff
+    fixtures make a user per test); no test here is about the hasher. The servers the e2e and
+    deploy tests start keep production's."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

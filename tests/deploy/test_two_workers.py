@@ -31,7 +31,9 @@ from tests.harness.portal import (
     start_portal,
 )
 
-pytestmark = pytest.mark.timeout(240)
+# Rounds of parallel requests that must reach both workers, and a slow refresh they all
+# overlap: load the other workers' browsers would skew (tests/parallel.py).
+pytestmark = [pytest.mark.timeout(240), pytest.mark.alone]
 
 # Requests fired at once per round, and rounds tried until both workers have served some.
 PARALLEL = 16

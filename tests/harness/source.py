@@ -18,6 +18,8 @@ NOT_IN_A_CLONE = {
     ".local",
     ".pytest_cache",
     ".ruff_cache",
+    # Hypothesis's example database: another xdist worker may be rewriting it during the copy.
+    ".hypothesis",
     "db.sqlite3",
 }
 

@@ -108,6 +108,8 @@ def test_nexudus_down_during_a_refresh_is_a_failure_not_a_sign_out(member_sessio
     assert read_tokens(_session_of_key(member_session)) is not None
 
 
+# Twelve calls for four places: a waiting call gives up after 0.1 s in which none comes back.
+@pytest.mark.alone
 @pytest.mark.parametrize("engine", ["cache", "db"])
 def test_parallel_requests_of_one_member_refresh_only_once(
     client, sandbox, member, settings, engine

@@ -134,6 +134,7 @@ def test_opening_and_closing_are_logged_with_the_host_only(breaker, clock, caplo
 # --- The bulkhead -------------------------------------------------------------------------------
 
 
+@pytest.mark.alone  # a real wait, timed
 def test_a_full_bulkhead_of_stuck_calls_refuses_at_once() -> None:
     # No patience at all: as soon as the places are taken, nothing counts as moving.
     bulkhead = Bulkhead(2, least_patience=0, most_patience=0)
@@ -156,6 +157,7 @@ def test_a_waiting_call_gets_the_place_a_returning_call_frees() -> None:
     assert bulkhead.in_use == 1
 
 
+@pytest.mark.alone  # a real wait, timed
 def test_a_waiting_call_gives_up_when_its_time_is_up() -> None:
     bulkhead = Bulkhead(1, least_patience=5, most_patience=5)
     assert bulkhead.enter(within=1)

@@ -19,6 +19,9 @@ from tests.clock import ManualClock
 
 from .servers import answering, closed_port_url, http_server, raw_server, read_request_head
 
+# Real waits with bounds of a few tenths of a second (a queue's patience is 0.1 s at least).
+pytestmark = pytest.mark.alone
+
 
 def transport(**options: float) -> Transport:
     settings: dict[str, float] = {"connect_timeout": 0.5, "read_timeout": 1.0, "deadline": 2.0}

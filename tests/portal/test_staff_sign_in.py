@@ -25,12 +25,6 @@ LOGIN = "/admin/login/?next=/admin/"
 PASSWORD = "pw-for-tests"
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(settings) -> None:
-    # Each sign-in here checks a password; production's hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _code(device: TOTPDevice) -> str:
     """What the authenticator app shows now."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

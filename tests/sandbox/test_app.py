@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from werkzeug.test import Client
 
 from sandbox import clock, knobs
@@ -39,6 +40,7 @@ def test_it_adds_latency_to_api_responses(
     assert 0.05 <= time.perf_counter() - started < 5
 
 
+@pytest.mark.alone  # 0.5 s, against 0.5 s of latency where it does not belong
 def test_it_adds_latency_only_under_the_fault_prefix(
     client: Client, app: SandboxApp, member: SignedIn
 ) -> None:

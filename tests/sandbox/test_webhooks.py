@@ -203,6 +203,7 @@ def test_it_pays_even_when_the_receiver_is_down(client: Client, app: SandboxApp)
     assert all(d.error for d in deliveries)
 
 
+@pytest.mark.alone  # 0.3 s, against a 0.3 s timeout per delivery
 def test_it_never_waits_for_a_slow_receiver(
     client: Client, app: SandboxApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
