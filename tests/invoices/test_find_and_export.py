@@ -588,6 +588,7 @@ def test_a_head_of_the_zip_asks_for_no_pdf_and_no_media_token(signed_in_member, 
     assert not [e for e in sandbox.app.log if e.path.endswith("/pdf")]
 
 
+@pytest.mark.alone  # a real budget, timed
 def test_a_zip_longer_than_the_requests_budget_still_holds_every_pdf(
     client, sandbox, member, settings
 ) -> None:
