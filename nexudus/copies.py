@@ -114,14 +114,13 @@ class MemberCopies:
         key = self._key(name)
         now = self.clock()
         sameness = hashlib.blake2b(value_bytes + generation.encode(), digest_size=16).digest()
+        written = (sameness, int(now // KEEP_AGAIN_AFTER))
         # `touch` proves a copy is still there (nothing evicted or cleared it since).
-        if _recently_kept.get(key) == (sameness, int(now // KEEP_AGAIN_AFTER)) and cache.touch(
-            key, STALE_SECONDS
-        ):
+        if _recently_kept.get(key) == written and cache.touch(key, STALE_SECONDS):
             return
         data = seal(pickle.dumps((now, generation, value_bytes)), purpose=_PURPOSE)
         cache.set(key, data, STALE_SECONDS)
-        _recently_kept.put(key, (sameness, int(now // KEEP_AGAIN_AFTER)))
+        _recently_kept.put(key, written)
 
     def forget_fresh(self) -> None:
         """Make every copy unfresh (a Pay hand-off or a checkout just changed what is owed).
@@ -202,10 +201,6 @@ class _RecentlyKept:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 _recently_kept = _RecentlyKept(size=4096)

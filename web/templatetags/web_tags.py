@@ -35,11 +35,12 @@ def day(context: template.Context, value: date | datetime | None) -> str:
 # -- the shell, rendered once per look (web.stamps) -----------------------------------------
 
 
-def _csrf_values(context: template.Context) -> tuple[bool, dict[str, object]]:
+def _csrf_values(context: template.Context) -> dict[str, object]:
+    """The request's CSRF token as a value to stamp in, or nothing when the page has none."""
     token = context.get("csrf_token")
     if token is None or str(token) == "NOTPROVIDED":
-        return False, {}
-    return True, {"csrf_token": str(token)}
+        return {}
+    return {"csrf_token": str(token)}
 
 
 def _preview_title(context: template.Context) -> str | None:
@@ -55,16 +56,16 @@ def site_top(context: template.Context) -> SafeString:
     member = context.get("member")
     location = context.get("location")
     brand = context.get("brand")
-    has_csrf, values = _csrf_values(context)
+    values = _csrf_values(context)
     if member:
         values["member_name"] = member.full_name
     look = {
-        "brand_version": getattr(brand, "version", None) if brand else None,
+        "brand_version": getattr(brand, "version", None),
         "location_name": getattr(location, "name", None) or None,
         "preview_title": _preview_title(context),
         "signed_in": bool(member),
         "section": _section(match),
-        "has_csrf": has_csrf,
+        "has_csrf": "csrf_token" in values,
     }
     return stamped("includes/site_top.html", look, values)
 
@@ -79,11 +80,11 @@ def _section(match: object) -> str:
 def language_switcher(context: template.Context) -> SafeString:
     """The footer's language switcher (includes/language_switcher.html)."""
     request = context["request"]
-    has_csrf, values = _csrf_values(context)
+    values = _csrf_values(context)
     values["next_path"] = context.get("language_next") or request.get_full_path()
     look = {
         "languages": tuple(tuple(language) for language in settings.LANGUAGES),
         "in_preview": context.get("preview") is not None,
-        "has_csrf": has_csrf,
+        "has_csrf": "csrf_token" in values,
     }
     return stamped("includes/language_switcher.html", look, values)
